@@ -1,7 +1,129 @@
-"""Placeholder until the real pipeline lands (being written now)."""
+"""The extraction pipeline: parse, find mentions, resolve coreference, read
+stances sentence by sentence, attribute quotes, and turn findings into
+model.Stance records with evidence, date and confidence.
 
-from stancegraph.model import Article, Stance
+Extraction is a pure function of one article (plus the shared model and
+lexicon), so a corpus maps over it in any order or in parallel.
+"""
+
+from __future__ import annotations
+
+from stancegraph.extract import dates
+from stancegraph.extract.coref import link_actor_mentions, link_target_mentions
+from stancegraph.extract.lexicon import load_lexicon
+from stancegraph.extract.mentions import Mention, find_actors, find_targets
+from stancegraph.extract.nlp import parse
+from stancegraph.extract.quotes import QuoteReader
+from stancegraph.extract.stances import Finding, SentenceReader
+from stancegraph.model import Article, Entity, Evidence, Stance
+
+CUE_CONFIDENCE = {"verb": 0.9, "nested": 0.8, "speech": 0.75, "evaluation": 0.6, "member": 0.7}
 
 
 def extract_stances(articles: list[Article]) -> list[Stance]:
-    return []
+    """All stances of all articles, in article order then text order."""
+    if not articles:
+        return []
+    docs = parse([a.text for a in articles])
+    stances: list[Stance] = []
+    for article, doc in zip(articles, docs, strict=True):
+        stances.extend(article_stances(article, doc))
+    return stances
+
+
+def article_stances(article: Article, doc) -> list[Stance]:
+    lexicon = load_lexicon()
+    targets = link_target_mentions(find_targets(doc, lexicon))
+    actors = link_actor_mentions(doc, find_actors(doc, lexicon, targets))
+    reader = SentenceReader(lexicon)
+    quotes = QuoteReader(lexicon, doc, actors, targets)
+    findings: list[Finding] = []
+    sents = list(doc.sents)
+    for k, sent in enumerate(sents):
+        in_sent = lambda ms: [m for m in ms if sent.start_char <= m.start < sent.end_char]  # noqa: E731
+        sent_actors, sent_targets = in_sent(actors), in_sent(targets)
+        window = sents[max(0, k - 2)].start_char
+        earlier = [t for t in targets if window <= t.start < sent.start_char]
+        topic = earlier[-1] if earlier else None
+        speakers = quotes.speakers_as_actors(sent)
+        findings.extend(reader.read(sent, sent_actors + speakers, sent_targets, topic))
+        findings.extend(quotes.evaluations(sent, sent_targets))
+    findings.extend(_spoken_for(findings))
+    return _to_stances(article, doc, findings)
+
+
+def _spoken_for(findings: list[Finding]) -> list[Finding]:
+    """The head of a body speaks for it: a sheriff's stated position is the sheriff's
+    office's, a director's the organisation's (guidelines: on_behalf_of)."""
+    extra = []
+    for f in findings:
+        a = f.actor
+        if a.type == "official" and a.affiliation and a.leads:
+            body = Mention("actor", a.affiliation, a.affiliation_type or _body_type(a.affiliation),
+                           a.start, a.end, a.tok_start, a.tok_end, a.head)
+            extra.append(Finding(body, f.target, f.stance, f.relation, f.sent_start, f.sent_end,
+                                 f.cue, negated=f.negated))
+    return extra
+
+
+def _body_type(name: str) -> str:
+    from stancegraph.extract.mentions import actor_type
+
+    return actor_type(name, load_lexicon(), "ORG") or "group"
+
+
+def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
+    """One stance per (actor, stance, target): the first, most confident evidence wins."""
+    best: dict[tuple[str, str, str], Stance] = {}
+    order: list[tuple[str, str, str]] = []
+    for f in findings:
+        if f.actor.name == f.target.name:
+            continue
+        start, end = f.sent_start, f.sent_end
+        text = article.text[start:end]
+        stripped = text.rstrip()
+        end -= len(text) - len(stripped)
+        lead = len(stripped) - len(stripped.lstrip())
+        start += lead
+        evidence = Evidence(
+            doc=article.doc, start=start, end=end, text=article.text[start:end],
+            prefix=article.text[max(0, start - 32):start], suffix=article.text[end:end + 32],
+        )
+        confidence = CUE_CONFIDENCE.get(f.cue, 0.5)
+        if f.actor.pronoun:
+            confidence -= 0.1
+        if f.target.anaphor_types or f.target.pronoun:
+            confidence -= 0.1
+        obo = None
+        if f.actor.type == "official" and f.actor.affiliation:
+            obo = Entity(f.actor.affiliation, f.actor.affiliation_type or _body_type(f.actor.affiliation))
+        stance = Stance(
+            doc=article.doc,
+            actor=_entity(f.actor),
+            stance=f.stance,
+            relation=f.relation,
+            target=_entity(f.target),
+            evidence=evidence,
+            on_behalf_of=obo,
+            date=dates.stance_date(doc, start, end, article.date),
+            confidence=max(0.05, min(0.99, confidence)),
+        )
+        key = (f.actor.name, f.stance, f.target.name)
+        if key not in best:
+            order.append(key)
+            best[key] = stance
+        elif stance.confidence > best[key].confidence:
+            best[key] = stance
+    return [best[k] for k in order]
+
+
+def _entity(m: Mention) -> Entity:
+    affiliation = None
+    if m.affiliation:
+        affiliation = Entity(m.affiliation, m.affiliation_type or _body_type(m.affiliation))
+    aliases = tuple(sorted(a for a in m.aliases if a and a != m.name))
+    return Entity(
+        name=m.name, type=m.type or "group", aliases=aliases, role=m.role,
+        affiliation=affiliation, leads=m.leads, level=m.level, broader=m.broader,
+        wikidata=m.wikidata,
+    )

@@ -1,0 +1,274 @@
+"""The command line: the only module that parses arguments, prints and picks exit codes.
+
+Exit status (DESIGN.md): 0 success, 1 a failure in the work (a query error, a validation
+failure), 2 bad usage or unreadable input. Every error is one line on stderr, never a
+traceback (set STANCEGRAPH_DEBUG=1 to see one). To add a command, define it with
+`@main.command()`; to add an export format, add an entry to EXPORTERS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from stancegraph import __version__, rdf
+from stancegraph.build import BuildError, build, extract, load_dataset, write_atomic
+from stancegraph.corpus import CorpusError
+from stancegraph.store import QueryError, StoreError
+
+DEFAULT_SOURCES = ("seeds",)
+DEFAULT_OUT = "graph"
+DEFAULT_GRAPH = "graph/"
+PROGRESS_MIN = 20  # articles: fewer than this build too fast to need a progress bar
+MAX_REPORTED = 20  # violations printed by `validate`
+
+# Expected failures -> exit status. Checked in order: subclasses before their bases.
+EXIT_CODES: list[tuple[type[BaseException], int]] = [
+    (CorpusError, 2),
+    (QueryError, 1),
+    (StoreError, 2),
+    (BuildError, 1),
+]
+
+
+class Failure(click.ClickException):
+    """An error with its exit status, printed as one line."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class _Main(click.Group):
+    """Turns every exception a command lets through into one line and an exit status."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            raise Failure("interrupted", 130) from None
+        except BrokenPipeError:  # `stancegraph extract ... | head`: the reader left, not an error
+            sys.stderr.close()
+            raise click.exceptions.Exit(0) from None
+        except Exception as err:
+            if os.environ.get("STANCEGRAPH_DEBUG"):
+                raise
+            for kind, code in EXIT_CODES:
+                if isinstance(err, kind):
+                    raise Failure(_one_line(err), code) from None
+            if type(err).__module__.startswith("stancegraph."):  # our own errors: the work failed
+                raise Failure(_one_line(err), 1) from None
+            raise Failure(f"internal error: {type(err).__name__}: {_one_line(err)}", 1) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="stancegraph")
+def main() -> None:
+    """Turn news articles about US local jurisdictions and immigration enforcement into a
+    knowledge graph of stances, with evidence quotes and provenance."""
+
+
+def graph_option(func):
+    """--graph PATH, shared by every command that reads a built graph."""
+    return click.option(
+        "--graph",
+        "graph",
+        default=DEFAULT_GRAPH,
+        show_default=True,
+        type=click.Path(path_type=Path),
+        help="A built graph: a folder from `build`, a store directory, or a .ttl/.trig file.",
+    )(func)
+
+
+# ---------------------------------------------------------------- build and extract
+
+
+@main.command("build")
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    default=DEFAULT_OUT,
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for stancegraph.ttl, stancegraph.trig, store/ and index.html.",
+)
+def build_command(sources: tuple[Path, ...], out_dir: Path) -> None:
+    """Extract every stance from SOURCES (folders or .txt/.html/.jsonl files; default seeds/)
+    and write the graph files, the store and the view to --out."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise Failure(f"--out {out_dir} is a file, not a folder", 2)
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    try:
+        report = build(sources or DEFAULT_SOURCES, out_dir, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    skipped = f" ({len(report.skipped)} skipped)" if report.skipped else ""
+    click.echo(f"read {report.articles} articles{skipped}")
+    for path, reason in report.skipped:
+        click.echo(f"  skipped {path}: {reason}")
+    click.echo(
+        f"extracted {report.stances} stances about {report.entities} entities "
+        f"({report.triples} triples)"
+    )
+    click.echo("wrote " + ", ".join(str(f) for f in report.files))
+
+
+@main.command("extract")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "turtle", "trig", "nt", "jsonld"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one stance record a line (DESIGN.md); the others: the RDF of docs/graph.md.",
+)
+def extract_command(sources: tuple[Path, ...], fmt: str) -> None:
+    """Extract stances from SOURCES to stdout, without touching any store."""
+    articles, stances, skipped = extract(sources)
+    for path, reason in skipped:
+        click.echo(f"warning: skipped {path}: {reason}", err=True)
+    if fmt == "jsonl":
+        out = "".join(json.dumps(s.to_record(), ensure_ascii=False) + "\n" for s in stances)
+        _stdout(out.encode("utf-8"))
+    else:
+        _stdout(rdf.serialize(rdf.build_dataset(articles, stances), fmt))
+
+
+# ---------------------------------------------------------------- export and validate
+
+
+def _rdf_exporter(fmt: str) -> Callable[[Path], bytes]:
+    return lambda graph: rdf.serialize(load_dataset(graph), fmt)
+
+
+# format name -> function(graph path) -> the bytes to write
+EXPORTERS: dict[str, Callable[[Path], bytes]] = {
+    "turtle": _rdf_exporter("turtle"),
+    "nt": _rdf_exporter("nt"),
+    "trig": _rdf_exporter("trig"),
+    "jsonld": _rdf_exporter("jsonld"),
+}
+
+
+@main.command("export")
+@graph_option
+@click.option("--format", "fmt", required=True, type=click.Choice(list(EXPORTERS)))
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file (default: stdout).",
+)
+def export_command(graph: Path, fmt: str, output: Path | None) -> None:
+    """Write the graph in another format."""
+    data = EXPORTERS[fmt](graph)
+    if output is None:
+        _stdout(data)
+    else:
+        write_atomic(output, data)
+
+
+@main.command("validate")
+@graph_option
+def validate_command(graph: Path) -> None:
+    """Check the graph against the shipped SHACL shapes (with the ontology's hierarchy)."""
+    ds = load_dataset(graph)
+    violations = rdf.validate(ds)
+    if violations:
+        for line in violations[:MAX_REPORTED]:
+            click.echo(line)
+        if len(violations) > MAX_REPORTED:
+            click.echo(f"... and {len(violations) - MAX_REPORTED} more")
+        raise Failure(f"{graph}: {len(violations)} SHACL violations", 1)
+    union = rdf.union_graph(ds)
+    stances = len(set(union.subjects(rdf.RDF.type, rdf.SG.Stance)))
+    click.echo(f"{graph}: valid ({stances} stances, {len(union)} triples conform to the shapes)")
+
+
+# ---------------------------------------------------------------- viz
+
+
+@main.command("viz")
+@graph_option
+@click.option(
+    "--out",
+    "out_file",
+    default="stancegraph.html",
+    show_default=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The HTML file to write (one self-contained page, opens offline).",
+)
+@click.option("--focus", metavar="NAME", help="An ego view around this actor or target.")
+@click.option(
+    "--hops",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="With --focus: how many links away from NAME to show.",
+)
+@click.option("--target", metavar="NAME", help="Everyone with a position on this target.")
+def viz_command(
+    graph: Path, out_file: Path, focus: str | None, hops: int, target: str | None
+) -> None:
+    """Write the interactive HTML view: the whole graph, an ego view or a one-target view."""
+    from stancegraph import viz  # pyvis is only loaded by the command that draws
+
+    try:
+        report = viz.write_view(graph, out_file, focus=focus, hops=hops, target=target)
+    except viz.ViewError as err:
+        raise Failure(_one_line(err), 2) from None
+    except OSError as err:
+        raise Failure(f"cannot write {out_file}: {err.strerror or err}", 1) from None
+    click.echo(
+        f"wrote {report.path} ({report.nodes} nodes, {report.edges} links, "
+        f"{report.stances} stances, {report.bytes / 1e6:.1f} MB)"
+    )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+class _ProgressBar:
+    """A click progress bar on stderr, shown only once a build has many articles."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < PROGRESS_MIN:
+                return
+            self.bar = click.progressbar(length=total, label="extracting", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _stdout(data: bytes) -> None:
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Coreference within one article: who "the department", "the sheriff", "she" and
+"Villanueva" are, and what "the program" is.
+
+A deliberately simple, explainable resolver: a referring expression takes the
+most recent earlier mention whose type fits the expression's head noun (a
+"department" is an agency, "the county" a county, "she" an official). Short
+names take the full name that ends the same way ("Villanueva" -> "Alex
+Villanueva"); unknown acronyms take the name whose initials they spell ("LASD"
+-> "Los Angeles County Sheriff's Department").
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from stancegraph.extract.mentions import Mention
+
+# head noun of a definite description -> the actor types it can refer to
+ACTOR_DESCRIPTIONS = {
+    "department": ("agency",),
+    "agency": ("agency", "federal_agency"),
+    "office": ("agency",),
+    "sheriff": ("official:sheriff", "agency:sheriff"),
+    "county": ("jurisdiction:county",),
+    "parish": ("jurisdiction:county",),
+    "city": ("jurisdiction:city",),
+    "town": ("jurisdiction:town", "jurisdiction:city"),
+    "state": ("jurisdiction:state",),
+    "council": ("government_body",),
+    "board": ("government_body",),
+    "commission": ("government_body",),
+    "trust": ("government_body",),
+    "legislature": ("government_body",),
+    "supervisors": ("government_body",),
+    "commissioners": ("government_body",),
+    "administration": ("government_body",),
+    "group": ("group",),
+    "organization": ("group",),
+    "organisation": ("group",),
+    "union": ("group",),
+    "association": ("group",),
+    "coalition": ("group",),
+    "mayor": ("official:mayor",),
+    "governor": ("official:governor",),
+    "chief": ("official:chief",),
+}
+PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
+ORG_PRONOUNS = {"it", "its"}
+DETERMINERS = {"the", "this", "that", "its", "their", "our"}
+
+
+def _fits(mention: Mention, wanted: str) -> bool:
+    kind, _, qualifier = wanted.partition(":")
+    if mention.type != kind:
+        return False
+    if not qualifier:
+        return True
+    if kind == "jurisdiction":
+        return mention.level == qualifier
+    if kind == "official":
+        return qualifier in (mention.role or "").lower()
+    return qualifier in mention.name.lower()
+
+
+def _antecedent(mentions: list[Mention], before: int, wanted: tuple[str, ...]) -> Mention | None:
+    for mention in reversed(mentions):
+        if mention.start >= before or mention.is_anaphor:
+            continue
+        if any(_fits(mention, w) for w in wanted):
+            return mention
+    return None
+
+
+def _adopt(anaphor: Mention, antecedent: Mention) -> None:
+    """Give a referring mention the identity of what it refers to (keeping its position)."""
+    position = (anaphor.start, anaphor.end, anaphor.tok_start, anaphor.tok_end, anaphor.head)
+    text = anaphor.name
+    for key, value in vars(copy.copy(antecedent)).items():
+        setattr(anaphor, key, value)
+    anaphor.start, anaphor.end, anaphor.tok_start, anaphor.tok_end, anaphor.head = position
+    anaphor.aliases = set(antecedent.aliases) | {text}
+    anaphor.pronoun = False
+    anaphor.anaphor_types = ()
+    anaphor.title_start = None
+
+
+def _initials(name: str) -> str:
+    words = re.findall(r"[A-Za-z][A-Za-z.'’]*", name)
+    return "".join(w[0].upper() for w in words if w.lower() not in ("of", "the", "and", "for", "s"))
+
+
+def _spells(acronym: str, name: str) -> bool:
+    """True when the acronym's letters are the initials of the name, in order, with
+    at most one initial skipped ("LASD" spells Los Angeles [County] Sheriff's Department)."""
+    initials = _initials(name)
+    if len(initials) < len(acronym) or len(initials) > len(acronym) + 1:
+        return False
+    it = iter(initials)
+    return all(letter in it for letter in acronym.upper()) and initials[0] == acronym[0]
+
+
+def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
+    """Resolve short names, acronyms, definite descriptions and pronouns to named actors.
+    Returns the actor mentions, with referring expressions added, in text order."""
+    named = [m for m in actors if not m.is_anaphor]
+    # Short names and acronyms.
+    for m in named:
+        if m.type == "official" and " " not in m.name:
+            full = [p for p in named if p.type == "official" and p is not m and " " in p.name
+                    and p.name.split()[-1] == m.name]
+            if full:
+                nearest = min(full, key=lambda p: abs(p.start - m.start))
+                _adopt(m, nearest)
+        elif m.name.isupper() and 2 <= len(m.name) <= 6:
+            full = [p for p in named if p is not m and not p.name.isupper() and _spells(m.name, p.name)]
+            if full:
+                nearest = min(full, key=lambda p: abs(p.start - m.start))
+                _adopt(m, nearest)
+            elif not m.type:
+                m.type = "group"
+    # An official with a title but no body: the article's body of that kind
+    # ("Sheriff Marlin Gusman" in an article about the Orleans Parish Sheriff's Office).
+    for m in named:
+        if m.type == "official" and m.role and not m.affiliation and "sheriff" in m.role.lower():
+            offices = [p for p in named if p.type == "agency" and "sheriff" in p.name.lower()]
+            if len({p.name for p in offices}) == 1:
+                m.affiliation, m.affiliation_type, m.leads = offices[0].name, "agency", True
+    # Referring expressions.
+    taken = {i for m in actors for i in range(m.tok_start, m.tok_end)}
+    added: list[Mention] = []
+    for tok in doc:
+        if tok.i in taken:
+            continue
+        wanted: tuple[str, ...] = ()
+        low = tok.lower_
+        if tok.pos_ == "PRON" or low in PERSON_PRONOUNS:
+            if low in PERSON_PRONOUNS:
+                wanted = ("official",)
+            elif low in ORG_PRONOUNS and tok.dep_ in ("nsubj", "nsubjpass", "poss"):
+                wanted = ("agency", "jurisdiction", "government_body", "federal_agency", "group")
+        elif low in ACTOR_DESCRIPTIONS and tok.pos_ in ("NOUN", "PROPN"):
+            dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
+            compounds = [c for c in tok.children if c.dep_ in ("compound", "amod")]
+            if dets & DETERMINERS and not compounds:
+                wanted = ACTOR_DESCRIPTIONS[low]
+        if not wanted:
+            continue
+        antecedent = _antecedent(named, tok.idx, wanted)
+        if antecedent is None:
+            continue
+        ref = Mention("actor", tok.text, "", tok.idx, tok.idx + len(tok.text), tok.i, tok.i + 1,
+                      tok.i, pronoun=True)
+        _adopt(ref, antecedent)
+        added.append(ref)
+    return sorted(named + added, key=lambda m: m.start)
+
+
+def link_target_mentions(targets: list[Mention]) -> list[Mention]:
+    """Definite descriptions ("the program", "these agreements") take the most recent
+    named target of a fitting type; those with no antecedent are dropped."""
+    linked: list[Mention] = []
+    for m in targets:
+        if not m.anaphor_types:
+            linked.append(m)
+            continue
+        antecedent = next(
+            (p for p in reversed(linked) if not p.anaphor_types and p.start < m.start
+             and p.type in m.anaphor_types),
+            None,
+        )
+        if antecedent is not None:
+            _adopt(m, antecedent)
+            linked.append(m)
+    return linked

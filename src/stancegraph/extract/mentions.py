@@ -1,0 +1,396 @@
+"""Finding actor and target mentions in a parsed article.
+
+Actors come from spaCy's named entities (organisations, places, people) and
+from the well-known-actor list, typed by how their names end (a "... Sheriff's
+Office" is an agency, a "... Board of Supervisors" a government body). People
+get their post title and the body they lead from the words around the name
+("Rensselaer County Sheriff Patrick Russo", "Elizabeth Kim, president of the
+National Lawyers Guild"). Targets come from the gazetteer's patterns, snapped to
+whole tokens, and from definite descriptions ("the program") that coreference
+resolves later.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from stancegraph.extract.lexicon import Lexicon
+
+APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+
+US_STATES = {
+    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
+    "Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas",
+    "Kentucky", "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota",
+    "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada", "New Hampshire", "New Jersey",
+    "New Mexico", "New York", "North Carolina", "North Dakota", "Ohio", "Oklahoma", "Oregon",
+    "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota", "Tennessee", "Texas", "Utah",
+    "Vermont", "Virginia", "Washington", "West Virginia", "Wisconsin", "Wyoming",
+}
+STATE_ABBREVIATIONS = {
+    "Calif.": "California", "Fla.": "Florida", "N.Y.": "New York", "N.J.": "New Jersey",
+    "S.C.": "South Carolina", "N.C.": "North Carolina", "R.I.": "Rhode Island", "Wis.": "Wisconsin",
+    "Mich.": "Michigan", "Minn.": "Minnesota", "Md.": "Maryland", "Nev.": "Nevada",
+    "Okla.": "Oklahoma", "Tex.": "Texas", "Ariz.": "Arizona", "Ga.": "Georgia", "Ill.": "Illinois",
+    "Mass.": "Massachusetts", "Pa.": "Pennsylvania", "Va.": "Virginia", "Wash.": "Washington",
+    "Conn.": "Connecticut", "Colo.": "Colorado", "La.": "Louisiana", "Ore.": "Oregon",
+}
+NOT_JURISDICTIONS = {
+    "U.S.", "US", "United States", "America", "the United States", "Mexico", "Canada",
+    "Central America", "Honduras", "Guatemala", "El Salvador", "the U.S.", "Congress",
+}
+# Names that are news outlets, programmes or the like, not actors.
+OUTLET_WORDS = re.compile(
+    r"\b(News|Times|Post|Journal|Radio|Newsradio|TV|NBC|CBS|ABC|CNN|Fox|NPR|KUOW|KNX|WPR|"
+    r"Tribune|Herald|Press|Gazette|Chronicle|Independent|Record|Daily|Source|Twitter|Facebook|"
+    r"Getty|Snapshot|Portside|Capitol Alert|App|Chrome|Safari|Explorer|Firefox|Associated|"
+    r"University|College|School|Court|Act|Bill|Report|Program|Agreement)\b"
+)
+INSTITUTION_SUFFIX = re.compile(
+    r"^\s*(?:(?:County|City|Parish|Town)\s+)?"
+    r"(Sheriff'?s'? (?:Office|Department)|Sheriff Department|Police Department|Police|"
+    r"Board of Supervisors|Board of Commissioners|County Commission|City Council|Town Council|"
+    r"County Council|Commission|Jail Trust|Council)\b"
+)
+
+
+@dataclass
+class Mention:
+    """A stretch of the article that names (or refers to) an actor or a target."""
+
+    kind: str  # "actor" or "target"
+    name: str
+    type: str
+    start: int  # character offsets in the article
+    end: int
+    tok_start: int
+    tok_end: int
+    head: int  # token index of the syntactic head
+    role: str | None = None
+    affiliation: str | None = None
+    affiliation_type: str | None = None
+    leads: bool = False
+    level: str | None = None
+    broader: str | None = None
+    wikidata: str | None = None
+    anaphor_types: tuple[str, ...] = ()  # a definite description still to resolve
+    pronoun: bool = False
+    aliases: set[str] = field(default_factory=set)
+    title_start: int | None = None  # officials: where the title before the name starts
+    implicit: bool = False  # the understood object of a verb ("stopped complying [with X]")
+
+    @property
+    def is_anaphor(self) -> bool:
+        return bool(self.anaphor_types) or self.pronoun
+
+
+def clean_name(text: str) -> str:
+    """Strip determiners, possessives and stray punctuation from a mention's text."""
+    name = text.translate(APOSTROPHES).strip(" \t\n,;:\"“”()[]")
+    name = re.sub(r"^(?:the|The|a|an)\s+", "", name)
+    name = re.sub(r"'s$|'$", "", name) if not name.lower().endswith("sheriffs'") else name
+    name = re.sub(r"\s+", " ", name)
+    return name.strip(" .,") if not name.endswith(".") or len(name) > 4 else name
+
+
+def actor_type(name: str, lexicon: Lexicon, ner_label: str | None = None) -> str | None:
+    low = name.lower().translate(APOSTROPHES)
+    for known in lexicon.known:
+        if low == known.name.lower() or low in (a.lower() for a in known.aliases):
+            return known.type
+    for suffix, kind in lexicon.actor_suffixes:
+        if low.endswith(suffix) or (suffix.startswith("department of") and suffix in low):
+            return kind
+    if ner_label == "PERSON":
+        return "official"
+    if ner_label == "GPE":
+        return "jurisdiction"
+    if ner_label == "ORG" and name.isupper() and 2 <= len(name) <= 6:
+        return None  # an unknown acronym: typed from what it abbreviates, later
+    if ner_label == "ORG":
+        return "group"
+    return None
+
+
+def jurisdiction_level(name: str) -> str | None:
+    if name in US_STATES or name.startswith("State of "):
+        return "state"
+    for word, level in (("County", "county"), ("Parish", "county"), ("Town", "town")):
+        if name.endswith(" " + word) or name.startswith(word + " of "):
+            return level
+    return "city"
+
+
+def _token_span(doc, start: int, end: int):
+    return doc.char_span(start, end, alignment_mode="expand")
+
+
+def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
+    """Gazetteer targets, then definite descriptions that may refer back to one."""
+    mentions: list[Mention] = []
+    taken = [False] * (len(doc.text) + 1)
+    for entry in lexicon.targets:
+        for pattern in entry.patterns:
+            for match in pattern.finditer(doc.text):
+                start, end = match.span()
+                if any(taken[start:end]):
+                    continue
+                span = _token_span(doc, start, end)
+                if span is None:
+                    continue
+                name = entry.name
+                if entry.generic:
+                    name = _generic_name(entry, match)
+                    if name is None:
+                        continue
+                for i in range(start, end):
+                    taken[i] = True
+                mentions.append(
+                    Mention(
+                        "target", name, entry.type, span.start_char, span.end_char,
+                        span.start, span.end, span.root.i, broader=entry.broader,
+                    )
+                )
+    for tok in doc:
+        if taken[tok.idx]:
+            continue
+        types = lexicon.anaphors.get(tok.lower_)
+        if not types or tok.pos_ not in ("NOUN", "PROPN"):
+            continue
+        determiners = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
+        if determiners & {"the", "this", "that", "these", "those", "such", "its", "their"}:
+            mentions.append(
+                Mention("target", tok.text, "", tok.idx, tok.idx + len(tok.text), tok.i, tok.i + 1,
+                        tok.i, anaphor_types=types)
+            )
+    return sorted(mentions, key=lambda m: m.start)
+
+
+BILL_CHAMBERS = {"senate bill": "SB", "house bill": "HB", "assembly bill": "AB",
+                 "senate file": "SF", "house file": "HF"}
+
+
+def _generic_name(entry, match) -> str | None:
+    groups = match.groupdict()
+    if entry.generic == "bill":
+        chamber = BILL_CHAMBERS.get(groups["chamber"].lower(), groups["chamber"].upper())
+        return f"{chamber} {groups['number']}"
+    title = groups["title"].strip()
+    words = title.split()
+    while words and words[0] in ("The", "A", "An", "Under", "In", "To", "Of", "And"):
+        words = words[1:]
+    if len(words) < 2 and entry.generic == "act":
+        return None
+    return " ".join(words)
+
+
+def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
+    """Named actors: known agencies and groups, NER entities, extended and typed."""
+    target_chars = set()
+    for t in targets:
+        if not t.is_anaphor:
+            target_chars.update(range(t.start, t.end))
+    spans: list[tuple[int, int, str | None, str | None]] = []  # start, end, label, known name
+    for known in lexicon.known:
+        for alias in (known.name, *known.aliases):
+            flags = 0 if alias.isupper() else re.IGNORECASE
+            pattern = r"(?<![\w-])" + re.escape(alias).replace("\\'", "['’]?") + r"(?![\w-])"
+            for match in re.finditer(pattern, doc.text, flags):
+                spans.append((match.start(), match.end(), "KNOWN", known.name))
+    for ent in doc.ents:
+        if ent.label_ in ("ORG", "GPE", "PERSON", "NORP", "FAC", "LOC"):
+            spans.append((ent.start_char, ent.end_char, ent.label_, None))
+    # longest first, then earliest; drop overlaps
+    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    chosen: list[tuple[int, int, str | None, str | None]] = []
+    for span in spans:
+        if any(span[0] < c[1] and c[0] < span[1] for c in chosen):
+            continue
+        chosen.append(span)
+    mentions = []
+    for start, end, label, known_name in sorted(chosen):
+        mention = _actor_mention(doc, lexicon, start, end, label, known_name)
+        if mention is None:
+            continue
+        if any(i in target_chars for i in range(mention.start, mention.end)):
+            continue  # "ICE" inside "ICE detainer requests" is part of the target's name
+        mentions.append(mention)
+    mentions = _collective_members(doc, mentions)
+    # a place inside an official's title ("Sarasota County" in "Sarasota County Sheriff
+    # Tom Knight") is part of the title, not an actor of its own
+    titled = [(m.title_start, m.start) for m in mentions if m.title_start is not None]
+    return [m for m in mentions if not any(a <= m.start and m.end <= b for a, b in titled)]
+
+
+COLLECTIVE_SUFFIX = {"counties": ("County", "county"), "parishes": ("Parish", "county"),
+                     "cities": ("", "city"), "towns": ("", "town")}
+
+
+def _collective_members(doc, mentions: list[Mention]) -> list[Mention]:
+    """Places listed under a plural common noun are jurisdictions of that kind:
+    "Kewaunee, Outagamie and Wood counties" -> Kewaunee County, ...; "counties including
+    Los Angeles, San Diego and Riverside" -> Los Angeles County, ..."""
+    by_head = {m.head: m for m in mentions}
+    for noun in doc:
+        if noun.lower_ not in COLLECTIVE_SUFFIX or noun.pos_ != "NOUN":
+            continue
+        suffix, level = COLLECTIVE_SUFFIX[noun.lower_]
+        group = []
+        top = noun
+        while top.dep_ == "conj":
+            top = top.head
+        group.extend(t for t in top.subtree if t.dep_ in ("conj", "pobj", "nsubj") or t is top)
+        for child in noun.children:
+            if child.dep_ in ("prep", "acl") and child.lower_ in ("including", "like", "such"):
+                for pobj in child.subtree:
+                    if pobj.dep_ in ("pobj", "conj"):
+                        group.append(pobj)
+        for tok in group:
+            if tok.pos_ != "PROPN" or tok is noun:
+                continue
+            if any(t.lower_ in ("county", "city", "parish") for t in tok.children):
+                continue
+            left = min([tok.i] + [c.i for c in tok.children if c.dep_ == "compound" and c.i < tok.i])
+            span = doc[left:tok.i + 1]
+            base = clean_name(span.text)
+            name = f"{base} {suffix}".strip() if suffix and not base.endswith(suffix) else base
+            mention = by_head.get(tok.i)
+            if mention is None:
+                mention = Mention("actor", name, "jurisdiction", span.start_char, span.end_char,
+                                  span.start, span.end, tok.i)
+                mentions.append(mention)
+                by_head[tok.i] = mention
+            mention.aliases.add(base)
+            mention.name, mention.type, mention.level = name, "jurisdiction", level
+            mention.role = mention.affiliation = None
+    return sorted(mentions, key=lambda m: m.start)
+
+
+def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | None:
+    text = doc.text
+    if label in ("GPE", "ORG", "KNOWN", "FAC", "LOC", "NORP"):
+        # "Orange County" + " Sheriff's Department" -> one agency name
+        tail = INSTITUTION_SUFFIX.match(text[end:].translate(APOSTROPHES))
+        if tail and label != "KNOWN":
+            end = end + tail.end()
+            label = "ORG"
+        before = text[max(0, start - 8):start]
+        if before.endswith("City of ") and label == "GPE":
+            start -= len("City of ")
+    span = _token_span(doc, start, end)
+    if span is None:
+        return None
+    if label == "PERSON":
+        # "Sheriff Jim McDonnell": the title is the role, not part of the name
+        while len(span) > 1 and span[0].text.lower().rstrip(".") in lexicon.titles:
+            span = span[1:]
+        start, end = span.start_char, span.end_char
+    raw = text[start:end]
+    name = known_name or clean_name(raw)
+    if not name or not any(ch.isupper() for ch in name):
+        return None
+    if name in STATE_ABBREVIATIONS:
+        name = STATE_ABBREVIATIONS[name]
+    if label in ("NORP", "FAC", "LOC") and not INSTITUTION_SUFFIX.search(name):
+        return None
+    if label == "GPE" and (name in NOT_JURISDICTIONS or raw.strip() in NOT_JURISDICTIONS):
+        return None
+    if label != "KNOWN" and OUTLET_WORDS.search(name) or "/" in name:
+        return None
+    kind = actor_type(name, lexicon, "ORG" if label == "KNOWN" else label)
+    if kind is None and not (name.isupper() and label == "ORG"):
+        return None
+    mention = Mention(
+        "actor", name, kind or "", span.start_char, span.end_char, span.start, span.end,
+        span.root.i,
+    )
+    if known_name:
+        known = next(k for k in lexicon.known if k.name == known_name)
+        mention.wikidata = known.wikidata
+        if raw.strip() != known_name:
+            mention.aliases.add(raw.strip())
+    if kind == "jurisdiction":
+        mention.level = jurisdiction_level(name)
+    if kind == "official":
+        _add_role(doc, span, mention, lexicon)
+    return mention
+
+
+TITLE_WORDS = re.compile(r"[A-Za-z.'’-]+")
+
+
+def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
+    """Find an official's post title and the body it belongs to, from the words before
+    the name ("L.A. County Sheriff Alex Villanueva") or an apposition after it."""
+    # Words before the name within the same noun phrase.
+    i = span.start - 1
+    before = []
+    while i >= 0 and doc[i].head.i in range(i, span.end + 1) or (
+        i >= 0 and doc[i].dep_ in ("compound", "amod", "poss", "case", "punct", "nmod")
+        and doc[i].head.i >= span.start - 6
+    ):
+        if doc[i].is_punct and doc[i].text not in (".", "'", "’"):
+            break
+        if doc[i].pos_ in ("VERB", "AUX", "ADP", "DET", "PRON", "SCONJ", "CCONJ", "NUM"):
+            break
+        before.insert(0, doc[i])
+        i -= 1
+        if len(before) >= 9:
+            break
+    words = [t.text.translate(APOSTROPHES) for t in before]
+    lowered = [w.lower().rstrip(".") for w in words]
+    title_at = None
+    for size in (3, 2, 1):
+        for j in range(len(lowered) - size, -1, -1):
+            phrase = " ".join(lowered[j:j + size])
+            if phrase in lexicon.titles:
+                title_at = (j, size, phrase)
+                break
+        if title_at:
+            break
+    if title_at:
+        j, size, phrase = title_at
+        title = lexicon.titles[phrase]
+        mention.role = " ".join(words[j:j + size]).rstrip(".").title()
+        mention.title_start = before[0].idx
+        mention.leads = title.leads
+        place_words = []
+        for w in words[:j]:
+            if w in ("'s", "'"):
+                continue
+            if not w[:1].isupper():
+                break
+            place_words.append(w)
+        place = clean_name(" ".join(place_words)) if place_words else ""
+        if place:
+            low = place.lower()
+            if any(low.endswith(s) for s, _ in lexicon.actor_suffixes if len(s) > 6):
+                mention.affiliation = place
+            elif title.body:
+                mention.affiliation = f"{place} {title.body}"
+            elif place in US_STATES or low.endswith(("county", "city")) or place.istitle() or place.isupper():
+                mention.affiliation = place
+        elif title.body and phrase in ("sheriff", "police chief", "chief"):
+            mention.affiliation = None  # resolved from the article's agencies later
+    # Apposition or prepositional phrase after the name: "Kim, president of the Guild",
+    # "Andres Kwon of the ACLU", "Ira Mehlman, with the Federation ..."
+    root = span.root
+    for child in root.children:
+        if child.i < span.end:
+            continue
+        if child.dep_ == "appos" or (child.dep_ == "prep" and child.lower_ in ("of", "with", "for", "from")):
+            for tok in child.subtree:
+                if tok.i - span.end > 18:
+                    break
+                if tok.ent_type_ == "ORG" or tok.text in ("ACLU", "NYCLU"):
+                    ent = next((e for e in doc.ents if e.start <= tok.i < e.end), None)
+                    org = clean_name(ent.text if ent else tok.text)
+                    if org and not OUTLET_WORDS.search(org):
+                        mention.affiliation = mention.affiliation or org
+                        if child.dep_ == "appos" and not mention.role:
+                            mention.role = child.text.title()
+                    break
+            if child.dep_ == "appos" and not mention.role and child.lower_ in lexicon.titles:
+                mention.role = child.text.title()
+                mention.leads = lexicon.titles[child.lower_].leads

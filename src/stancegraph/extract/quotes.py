@@ -1,0 +1,169 @@
+"""Reported speech: who said a quotation, and what a quotation says about a target.
+
+A quotation's speaker is the subject of a verb of saying in the sentence that
+holds the quotation or in the sentence next to it within the paragraph
+("'...,' said Lorella Praeli", "Garcetti said on Twitter."). Inside the
+quotation, "I" and "we" are the speaker. A quotation (or the complement of a
+verb of saying) that carries no stance verb is read for evaluative wording
+(lexicon `evaluative.toml`) about the target it mentions, or, when it names
+none, the target its context was about.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from stancegraph.extract.lexicon import Lexicon
+from stancegraph.extract.mentions import Mention
+from stancegraph.extract.stances import FIRST_PERSON, Finding
+
+QUOTE = re.compile(r"[“\"]([^”\"]{8,}?)(?:[”\"]|\n\n|$)", re.S)
+
+
+class QuoteReader:
+    def __init__(self, lexicon: Lexicon, doc, actors: list[Mention], targets: list[Mention]):
+        self.lex = lexicon
+        self.doc = doc
+        self.actors = actors
+        self.targets = targets
+        self.sents = list(doc.sents)
+        self.quotes = [(m.start(), m.end()) for m in QUOTE.finditer(doc.text)]
+        self.speaker_of: dict[int, Mention] = {}  # sentence start char -> speaker
+        self._attribute()
+
+    # ------------------------------------------------------------ speakers
+
+    def _speaker_in(self, sent) -> Mention | None:
+        """The actor who is the subject of a verb of saying in this sentence."""
+        for tok in sent:
+            if tok.lemma_.lower() not in self.lex.speech_verbs or tok.pos_ not in ("VERB", "AUX"):
+                continue
+            for child in tok.children:
+                if child.dep_ in ("nsubj", "nsubjpass"):
+                    mention = self._actor_at(child.i)
+                    if mention is not None:
+                        return mention
+        # "According to X, ..." / "a statement from X"
+        for tok in sent:
+            if tok.lower_ == "according" and tok.nbor(1).lower_ == "to":
+                for t in tok.nbor(1).subtree:
+                    mention = self._actor_at(t.i)
+                    if mention is not None:
+                        return mention
+        return None
+
+    def _actor_at(self, i: int) -> Mention | None:
+        for m in self.actors:
+            if m.tok_start <= i < m.tok_end:
+                return m
+        # the head of a noun phrase whose modifiers hold the name ("ICE Director Matthew Albence")
+        tok = self.doc[i]
+        for m in self.actors:
+            if any(t.i in range(m.tok_start, m.tok_end) for t in tok.subtree) and m.type == "official":
+                return m
+        return None
+
+    def _attribute(self) -> None:
+        sents = self.sents
+        for qs, qe in self.quotes:
+            inside = [k for k, s in enumerate(sents) if s.start_char < qe and qs < s.end_char]
+            if not inside:
+                continue
+            speaker = None
+            for k in inside:
+                speaker = speaker or self._speaker_in(sents[k])
+            # the attribution may stand in the next sentence, or the one before, same paragraph
+            for k in (inside[-1] + 1, inside[0] - 1):
+                if speaker is None and 0 <= k < len(sents) and not self._paragraph_break(k, inside):
+                    speaker = self._speaker_in(sents[k])
+            if speaker is not None:
+                for k in inside:
+                    self.speaker_of.setdefault(sents[k].start_char, speaker)
+        for s in sents:  # verbs of saying outside quotations: "X said the plan is ..."
+            if s.start_char not in self.speaker_of:
+                speaker = self._speaker_in(s)
+                if speaker is not None:
+                    self.speaker_of[s.start_char] = speaker
+
+    def _paragraph_break(self, k: int, inside: list[int]) -> bool:
+        a, b = sorted((self.sents[k], self.sents[inside[0] if k < inside[0] else inside[-1]]),
+                      key=lambda s: s.start_char)
+        return "\n" in self.doc.text[a.end_char - 1:b.start_char + 1].strip(" ")
+
+    # ------------------------------------------------------------ first person
+
+    def speakers_as_actors(self, sent) -> list[Mention]:
+        """'I' and 'we' inside a speaker's sentence, as mentions of the speaker."""
+        speaker = self.speaker_of.get(sent.start_char)
+        if speaker is None:
+            return []
+        found = []
+        for tok in sent:
+            if tok.lower_ in FIRST_PERSON and tok.dep_ in ("nsubj", "nsubjpass"):
+                ref = copy.copy(speaker)
+                ref.start, ref.end = tok.idx, tok.idx + len(tok.text)
+                ref.tok_start, ref.tok_end, ref.head = tok.i, tok.i + 1, tok.i
+                ref.pronoun = True
+                found.append(ref)
+        return found
+
+    # ------------------------------------------------------------ evaluation
+
+    def evaluations(self, sent, sent_targets: list[Mention]) -> list[Finding]:
+        """A speaker's judgement of a target from evaluative wording."""
+        speaker = self.speaker_of.get(sent.start_char)
+        if speaker is None:
+            return []
+        score, strong = self.score(sent)
+        if score == 0 or (score > 0 and score < 2):
+            return []
+        targets = [t for t in sent_targets if not _overlaps(t, speaker)]
+        if not targets:
+            topic = self._topic(sent)
+            targets = [topic] if topic else []
+        findings = []
+        for target in targets[:2]:
+            if score < 0:
+                relation = "condemns" if strong or score <= -2 else "opposes"
+                stance = "oppose"
+            else:
+                relation, stance = "supports", "support"
+            findings.append(Finding(speaker, target, stance, relation, sent.start_char,
+                                    sent.end_char, "evaluation"))
+        return findings
+
+    def score(self, sent) -> tuple[int, bool]:
+        total = 0
+        strong = False
+        for tok in sent:
+            lemma = tok.lemma_.lower()
+            value = 0
+            if lemma in self.lex.negative or tok.lower_ in self.lex.negative:
+                value = -1
+                strong = strong or lemma in self.lex.condemning or tok.lower_ in self.lex.condemning
+            elif lemma in self.lex.positive or tok.lower_ in self.lex.positive:
+                value = 1
+            if value and _under_negation(tok):
+                value = -value
+            total += value
+        return total, strong
+
+    def _topic(self, sent) -> Mention | None:
+        """The target the context was about: the last one named in this sentence's
+        paragraph or the two sentences before it."""
+        index = next(k for k, s in enumerate(self.sents) if s.start_char == sent.start_char)
+        window_start = self.sents[max(0, index - 2)].start_char
+        before = [t for t in self.targets if window_start <= t.start < sent.start_char]
+        return before[-1] if before else None
+
+
+def _under_negation(tok) -> bool:
+    for t in (tok, tok.head):
+        if any(c.dep_ == "neg" for c in t.children):
+            return True
+    return False
+
+
+def _overlaps(a: Mention, b: Mention) -> bool:
+    return a.start < b.end and b.start < a.end

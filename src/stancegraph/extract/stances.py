@@ -1,0 +1,356 @@
+"""Finding stances in a parsed sentence: who takes which position on what.
+
+For every (actor mention, target mention) pair in a sentence, the dependency
+path between them is read as a small composition: the actor must be the subject
+of the clause (directly, through a list, or through a relative clause), and the
+words on the way down from that clause's verb to the target are predicates
+from the lexicon ("join", "lawsuit", "condemning"), negations ("not", "no
+longer", "stopped ..."), pass-through verbs ("voted to", "decided to") and
+markers ("against", "in favor of"). The innermost predicate gives the relation,
+every outer predicate and negation multiplies the polarity:
+
+    voted to join the lawsuit against California over its sanctuary law
+    (pass)   (joins +) (opposes -)                      -> oppose, "opposes"
+    voted against canceling the contract
+    (opposes -)   (withdraws -)                          -> support, "supports"
+
+Quoted speech is attributed to its speaker; a quote with no stance verb is read
+for evaluative wording about the target it (or its context) mentions.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from stancegraph.extract.lexicon import Lexicon
+from stancegraph.extract.mentions import Mention
+from stancegraph.model import RELATIONS
+
+NEGATED = {
+    "joins": "declines",
+    "supports": "opposes",
+    "urges": "urges",
+    "declines": "joins",
+    "withdraws": "joins",
+    "opposes": None,  # "did not oppose" is not a position
+    "condemns": None,
+    "states_position": "states_position",
+}
+GENERIC = {"oppose": "opposes", "support": "supports"}
+SUBJECT_DEPS = {"nsubj", "csubj", "expl"}
+NP_INTERNAL = {"conj", "appos", "compound", "flat", "nmod", "cc", "amod", "poss"}
+COLLECTIVE_HEADS = {"officials", "counties", "cities", "sheriffs", "agencies", "jurisdictions",
+                    "departments", "members", "supervisors", "trustees", "leaders", "towns",
+                    "offices", "councils", "governments", "communities", "states", "parishes"}
+LIST_PREPS = {"including", "in", "from", "of", "like", "such"}
+FIRST_PERSON = {"i", "we", "me", "us", "my", "our"}
+# verbs of taking part, often used with the program they are about left understood
+IMPLICIT_OBJECT_VERBS = {"comply", "participate", "join", "rejoin", "honor", "honour", "cooperate",
+                         "withdraw", "decline", "refuse", "opt", "sign", "enroll", "agree"}
+
+
+@dataclass
+class Finding:
+    """A stance found in one sentence, before it becomes a model.Stance."""
+
+    actor: Mention
+    target: Mention
+    stance: str
+    relation: str
+    sent_start: int
+    sent_end: int
+    cue: str  # "verb", "nested", "speech", "evaluation"
+    on_behalf_of: str | None = None
+    on_behalf_of_type: str | None = None
+    negated: bool = False
+
+
+def polarity(relation: str) -> int:
+    return -1 if RELATIONS.get(relation) == "oppose" else 1
+
+
+class SentenceReader:
+    """Reads the stances of one sentence, given the article's resolved mentions."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lex = lexicon
+
+    # ------------------------------------------------------------ predicates
+
+    def predicate(self, tok, chain_next=None) -> str | None:
+        """The relation a token carries, if any ("join" -> joins; "vote against" -> opposes)."""
+        lemma = tok.lemma_.lower()
+        for child in tok.children:
+            if child.dep_ in ("prt", "prep"):
+                phrase = f"{lemma} {child.lower_}"
+                if phrase in self.lex.phrasal and (child.dep_ == "prt" or child is chain_next):
+                    return self.lex.phrasal[phrase]
+        if tok.pos_ in ("VERB", "AUX") or tok.tag_ in ("VBG", "VBN"):
+            if lemma in self.lex.verbs and lemma not in ("call",) or (
+                lemma == "call" and any(c.dep_ == "prep" and c.lower_ == "for" for c in tok.children)
+            ):
+                return self.lex.verbs.get(lemma, "urges")
+            return None
+        if tok.pos_ in ("NOUN", "PROPN"):
+            return self.lex.nouns.get(lemma)
+        return None
+
+    def negated(self, tok) -> bool:
+        """"not", "never", "no longer", "n't" on the token or its auxiliaries."""
+        for child in tok.children:
+            if child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ == "no"):
+                return True
+            if child.dep_ == "advmod" and child.lower_ in ("longer", "never"):
+                return True
+            if child.dep_ in ("aux", "auxpass") and any(g.dep_ == "neg" for g in child.children):
+                return True
+        return False
+
+    def hypothetical(self, tok) -> bool:
+        for child in tok.children:
+            if child.dep_ in ("aux", "auxpass") and child.lower_ in self.lex.hypothetical_aux:
+                return True
+            if child.dep_ == "mark" and child.lower_ in ("if", "whether", "unless"):
+                return True
+            if child.dep_ in ("acomp", "advmod") and child.lower_ in ("likely", "unlikely"):
+                return True
+        return False
+
+    def judgement(self, predicate, subject) -> str | None:
+        """condemns/supports when what is said of the subject is evaluative."""
+        score = 0
+        for tok in predicate.subtree:
+            if tok.i in range(subject.left_edge.i, subject.right_edge.i + 1):
+                continue
+            lemma = tok.lemma_.lower()
+            if lemma in self.lex.negative:
+                score -= 1
+            elif lemma in self.lex.positive:
+                score += 1
+        if self.negated(predicate):
+            score = -score
+        return "condemns" if score < 0 else "supports" if score > 1 else None
+
+    # ------------------------------------------------------------ the actor's clause
+
+    def clause_of(self, actor: Mention, doc):
+        """The verb (or noun) the actor is the subject of, climbing out of its noun phrase:
+        lists ("Los Angeles, San Diego and other counties"), appositions, collective
+        heads ("officials in counties including ..."), relative clauses ("which opposes")."""
+        tok = doc[actor.head]
+        for _ in range(12):
+            if tok.dep_ in SUBJECT_DEPS:
+                return tok.head, "subject"
+            if tok.dep_ == "nsubjpass":
+                return None, None
+            if tok.dep_ == "pobj" and tok.head.lower_ == "by" and tok.head.dep_ == "agent":
+                return tok.head.head, "agent"
+            if tok.dep_ in NP_INTERNAL and tok.head.pos_ in ("PROPN", "NOUN", "PRON"):
+                tok = tok.head
+                continue
+            if tok.dep_ == "pobj" and tok.head.lower_ in LIST_PREPS and tok.head.dep_ in ("prep", "acl"):
+                holder = tok.head.head
+                if holder.lower_ in COLLECTIVE_HEADS or holder.lower_ in ("counties", "cities"):
+                    tok = holder
+                    continue
+                if holder.dep_ == "pobj" and holder.head.head.lower_ in COLLECTIVE_HEADS:
+                    tok = holder.head.head
+                    continue
+            if tok.dep_ == "acl" or tok.dep_ == "prep" and tok.lower_ in ("including", "such"):
+                tok = tok.head
+                continue
+            break
+        # "the Sheriff's Department, which also opposes ..."
+        for child in doc[actor.head].children:
+            if child.dep_ == "relcl":
+                return child, "relcl"
+        return None, None
+
+    # ------------------------------------------------------------ composing a path
+
+    def compose(self, clause, target: Mention, doc, actor: Mention):
+        """Read the path from the actor's clause down to the target. Returns
+        (stance, relation, cue, negated) or None when the path carries no position."""
+        path = []
+        tok = doc[target.head]
+        guard = 0
+        while tok.i != clause.i and guard < 40:
+            path.append(tok)
+            if tok.head.i == tok.i:
+                return None  # the target is not below the clause
+            tok = tok.head
+            guard += 1
+        if tok.i != clause.i:
+            return None
+        path.append(clause)
+        path.reverse()  # clause ... target head
+        inside = range(target.tok_start, target.tok_end)
+        elements: list[tuple[str, str | None]] = []  # ("pred", relation) or ("neg", None)
+        speech_subject = None
+        for k, tok in enumerate(path):
+            nxt = path[k + 1] if k + 1 < len(path) else None
+            if k > 0 and tok.dep_ == "conj" and tok.pos_ in ("VERB", "AUX"):
+                if any(c.dep_ in SUBJECT_DEPS for c in tok.children):
+                    return None  # a coordinated clause with a subject of its own
+            if k > 0 and tok.dep_ in ("ccomp", "xcomp", "advcl", "relcl", "conj", "acl"):
+                subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+                if subjects and tok.dep_ != "xcomp":
+                    speech_subject = subjects[0]
+            if self.hypothetical(tok) and tok.i not in inside:
+                return None
+            if tok.i in inside and tok.i != target.head:
+                continue
+            lemma = tok.lemma_.lower()
+            # a token's own negation applies after its predicate: folding runs inside-out,
+            # so the negation goes first in this outside-in list
+            if self.negated(tok):
+                elements.append(("neg", None))
+            if nxt is not None and nxt.i == target.head and nxt.dep_ in ("nsubj", "nsubjpass"):
+                # "declaring that SB 54 is contrary to the Constitution": an evaluation of
+                # the target as the subject of a judging predicate
+                judged = self.judgement(tok, nxt)
+                if judged:
+                    elements.append(("pred", judged))
+            if tok.i == target.head and not target.implicit:
+                if tok.pos_ == "VERB":  # "won't be working with ICE": the verb is the target
+                    elements.append(("pred", self.lex.verbs.get(lemma, "joins")))
+                continue
+            relation = self.predicate(tok, nxt)
+            marker = None
+            if tok.lower_ == "against" and tok.dep_ == "prep":
+                marker = "oppose"
+            elif tok.lower_ in ("favor", "favour", "support", "opposition") and tok.head.lower_ == "in":
+                marker = "support" if tok.lower_ != "opposition" else "oppose"
+            negating = (
+                lemma in self.lex.negating_verbs
+                and nxt is not None
+                and (nxt.dep_ in ("xcomp", "pcomp") or (nxt.dep_ == "dobj" and nxt.tag_ == "VBG")
+                     or (nxt.dep_ == "prep" and nxt.lower_ == "of"))
+            )
+            passthrough = (
+                lemma in self.lex.passthrough_verbs
+                and nxt is not None
+                and nxt.dep_ in ("ccomp", "xcomp", "advcl")
+            )
+            if nxt is not None and nxt.dep_ == "prep" and nxt.lower_ in ("over", "against"):
+                # "join the lawsuit ... over its sanctuary law": the phrase belongs to the
+                # lawsuit even when the parser hangs it on the verb
+                held = [c for c in tok.children if c.dep_ == "dobj" and c.lemma_.lower() in self.lex.nouns]
+                if held and held[0].i not in [p.i for p in path]:
+                    elements.append(("pred", self.lex.nouns[held[0].lemma_.lower()]))
+                    if relation:
+                        elements.insert(len(elements) - 1, ("pred", relation))
+                        relation = None
+            if negating:
+                elements.append(("neg", None))
+            elif relation and not passthrough:
+                elements.append(("pred", relation))
+            elif marker and not (elements and elements[-1][0] == "pred" and path[k - 1].i == tok.head.i):
+                elements.append(("pred", GENERIC[marker]))
+        result = self._fold(elements)
+        if result is None:
+            return None
+        stance, relation, is_negated = result
+        nested = sum(1 for kind, _ in elements if kind == "pred") > 1
+        cue = "nested" if nested else "verb"
+        if speech_subject is not None:
+            cue = "speech"
+        return stance, relation, cue, is_negated, speech_subject
+
+    def _fold(self, elements):
+        """Innermost predicate first: it sets the relation; every outer predicate and
+        negation multiplies the polarity."""
+        relation = None
+        sign = 1
+        outer_relations = []
+        flips = 0
+        for kind, rel in reversed(elements):
+            if kind == "neg":
+                sign = -sign
+                flips += 1
+                continue
+            if relation is None:
+                relation = rel
+                sign = polarity(rel) * (1 if relation != "urges" else 1)
+                flips = 0
+            else:
+                sign *= polarity(rel)
+                outer_relations.append(rel)
+        if relation is None:
+            return None
+        stance = "oppose" if sign < 0 else "support"
+        if not outer_relations:
+            if flips % 2 == 0:
+                return stance, relation, False
+            negated = NEGATED.get(relation)
+            if negated is None:
+                return None
+            return stance, negated, True
+        if outer_relations[-1] == "urges":
+            return stance, "urges", False
+        if RELATIONS.get(relation) in (stance, None):
+            return stance, relation, False
+        for rel in reversed(outer_relations):  # outermost first
+            if RELATIONS.get(rel) == stance:
+                return stance, rel, False
+        return stance, GENERIC[stance], False
+
+    # ------------------------------------------------------------ a sentence
+
+    def implicit_object(self, clause, topic: Mention | None, targets: list[Mention]):
+        """ "X has stopped complying", "will not participate": a participation verb with
+        no object of its own is understood to be about what the context was about."""
+        if topic is None:
+            return None
+        tok = clause
+        for _ in range(6):
+            lemma = tok.lemma_.lower()
+            objects = [c for c in tok.children if c.dep_ in ("dobj", "prep", "pobj", "ccomp")]
+            if lemma in IMPLICIT_OBJECT_VERBS and not objects:
+                if any(tok.i in range(t.tok_start, t.tok_end) for t in targets):
+                    return None
+                implicit = copy.copy(topic)
+                implicit.head, implicit.tok_start, implicit.tok_end = tok.i, -1, -1
+                implicit.implicit = True
+                return implicit
+            nxt = [c for c in tok.children if c.dep_ in ("xcomp", "conj") and c.pos_ == "VERB"]
+            if not nxt:
+                return None
+            tok = nxt[0]
+        return None
+
+    def read(self, sent, actors: list[Mention], targets: list[Mention],
+             topic: Mention | None = None) -> list[Finding]:
+        doc = sent.doc
+        findings = []
+        for actor in actors:
+            clause, how = self.clause_of(actor, doc)
+            if clause is None:
+                continue
+            implicit = self.implicit_object(clause, topic, targets)
+            for target in targets + ([implicit] if implicit else []):
+                if target.start < actor.end and actor.start < target.end:
+                    continue
+                composed = self.compose(clause, target, doc, actor)
+                if composed is None:
+                    continue
+                stance, relation, cue, negated, inner_subject = composed
+                if inner_subject is not None and inner_subject.lower_ not in FIRST_PERSON:
+                    # "X said LASD would not participate": LASD's stance; X's too only
+                    # when X speaks for LASD (its head, member or spokesperson)
+                    inner = next((m for m in actors if m.tok_start <= inner_subject.i < m.tok_end), None)
+                    if inner is not None and inner is not actor:
+                        if actor.type != "official" or not _same_body(actor.affiliation, inner):
+                            continue
+                findings.append(Finding(actor, target, stance, relation, sent.start_char,
+                                        sent.end_char, cue, negated=negated))
+        return findings
+
+
+def _same_body(affiliation: str | None, mention: Mention) -> bool:
+    if not affiliation:
+        return False
+    names = {mention.name.lower(), *(a.lower() for a in mention.aliases)}
+    aff = affiliation.lower()
+    return aff in names or any(n and (n in aff or aff in n) for n in names)

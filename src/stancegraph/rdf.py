@@ -1,0 +1,453 @@
+"""Articles and stances to RDF, in the exact shape docs/graph.md documents.
+
+    ds = build_dataset(articles, stances)          # an rdflib Dataset, one named graph per article
+    data = serialize(ds, "trig")                   # bytes; the same input gives the same bytes
+
+Every IRI is derived from names, doc ids and offsets, never from counters or clocks, and
+every serialisation is put in a fixed order, so two builds of one corpus are
+byte-identical. The stance IRI hashes (doc, actor, stance, relation, target, start, end).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable
+from decimal import Decimal
+from importlib import resources
+
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import NamespaceManager
+from rdflib.plugins.serializers.trig import TrigSerializer
+
+from stancegraph import __version__
+from stancegraph.model import DEFAULT_BASE_IRI, RELATIONS, Article, Entity, Stance
+
+
+class _Namespaces(dict):
+    """Prefix -> Namespace, also readable as attributes: NS["sg"] is NS.sg."""
+
+    def __getattr__(self, name: str) -> Namespace:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+SG = Namespace("https://w3id.org/stancegraph/ns#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+SCHEMA = Namespace("https://schema.org/")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+WD = Namespace("http://www.wikidata.org/entity/")
+
+NS = _Namespaces(
+    sg=SG, prov=PROV, oa=OA, dcterms=DCTERMS, schema=SCHEMA, skos=SKOS, org=ORG,
+    rdf=RDF, rdfs=RDFS, owl=OWL, xsd=XSD, wd=WD,
+)  # fmt: skip
+
+FORMATS = ("turtle", "trig", "nt", "nquads", "jsonld")
+QUOTE_CONTEXT = 32  # characters of oa:prefix / oa:suffix around the exact quote
+
+ACTOR_CLASSES = {
+    "jurisdiction": (SG.Jurisdiction,),
+    "agency": (SG.LawEnforcementAgency,),
+    "government_body": (SG.GovernmentBody,),
+    "federal_agency": (SG.FederalAgency,),
+    "official": (SG.Official, SCHEMA.Person),
+    "group": (SG.Group, SCHEMA.Organization),
+}
+TARGET_CLASSES = {
+    "program": SG.Program,
+    "policy": SG.Policy,
+    "law": SG.Law,
+    "practice": SG.Practice,
+    "operation": SG.Operation,
+    "agency": SG.AgencyTarget,
+}
+# relation -> the direct property; relations that take either polarity map by stance
+RELATION_PROPERTIES = {
+    "declines": SG.declines,
+    "withdraws": SG.withdrawsFrom,
+    "condemns": SG.condemns,
+    "opposes": SG.opposes,
+    "joins": SG.joins,
+    "supports": SG.supports,
+    ("urges", "support"): SG.urges,
+    ("urges", "oppose"): SG.urgesAgainst,
+    ("states_position", "support"): SG.statesSupportFor,
+    ("states_position", "oppose"): SG.statesOppositionTo,
+}
+POLARITIES = {"oppose": SG.Oppose, "support": SG.Support}
+
+
+def slug(text: str) -> str:
+    """A lower-case ASCII IRI segment: "Los Angeles County Sheriff’s Department" ->
+    "los-angeles-county-sheriffs-department", "287(g)" -> "287-g", "d01.txt" -> "d01-txt"."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    folded = re.sub(r"['’‘`]", "", folded.replace("’", "'")).lower()
+    out = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return out or "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def base_of(base_iri: str) -> str:
+    return base_iri if base_iri.endswith(("/", "#")) else base_iri + "/"
+
+
+def entity_iri(entity: Entity, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    """The resolved IRI when resolve set one, else the base + the slug of the name."""
+    return URIRef(entity.id) if entity.id else URIRef(base_of(base_iri) + slug(entity.name))
+
+
+def article_iri(doc: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    return URIRef(f"{base_of(base_iri)}article/{slug(doc)}")
+
+
+def graph_iri(doc: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    return URIRef(f"{base_of(base_iri)}graph/{slug(doc)}")
+
+
+def run_iri(base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    return URIRef(f"{base_of(base_iri)}run/{__version__}")
+
+
+def stance_iri(stance: Stance, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    ev = stance.evidence
+    key = "\x1f".join(
+        [
+            stance.doc,
+            str(entity_iri(stance.actor, base_iri)),
+            stance.stance,
+            stance.relation,
+            str(entity_iri(stance.target, base_iri)),
+            str(ev.start),
+            str(ev.end),
+        ]
+    )
+    return URIRef(f"{base_of(base_iri)}stance/{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}")
+
+
+def relation_property(relation: str, stance: str) -> URIRef:
+    """The direct property for a relation; a fixed-polarity relation that contradicts the
+    stance falls back to plain sg:opposes / sg:supports so the direct triple never lies."""
+    fixed = RELATIONS.get(relation)
+    if fixed is None:
+        prop = RELATION_PROPERTIES.get((relation, stance))
+    elif fixed == stance:
+        prop = RELATION_PROPERTIES.get(relation)
+    else:
+        prop = None
+    return prop or (SG.opposes if stance == "oppose" else SG.supports)
+
+
+def date_literal(value: str | None) -> Literal | None:
+    """xsd:date, xsd:gYearMonth or xsd:gYear by the precision of the ISO date; else None."""
+    if not value:
+        return None
+    for pattern, datatype in (
+        (r"\d{4}-\d{2}-\d{2}", XSD.date),
+        (r"\d{4}-\d{2}", XSD.gYearMonth),
+        (r"\d{4}", XSD.gYear),
+    ):
+        m = re.match(pattern, value)
+        if m and (len(value) == m.end() or value[m.end()] in "T "):
+            return Literal(m.group(0), datatype=datatype)
+    return None
+
+
+def build_dataset(
+    articles: Iterable[Article], stances: Iterable[Stance], base_iri: str = DEFAULT_BASE_IRI
+) -> Dataset:
+    """One named graph per article (the article, its stances and every entity they name);
+    the extraction run in the default graph."""
+    base = base_of(base_iri)
+    ds = new_dataset(base)
+    run = run_iri(base)
+    ds.default_graph.add((run, RDF.type, SG.ExtractionRun))
+    ds.default_graph.add((run, RDF.type, PROV.Activity))
+    ds.default_graph.add((run, SG.softwareVersion, Literal(__version__)))
+
+    texts: dict[str, str] = {}
+    for article in articles:
+        texts[article.doc] = article.text
+        _add_article(ds.graph(graph_iri(article.doc, base)), article, base)
+    for stance in stances:
+        _add_stance(ds.graph(graph_iri(stance.doc, base)), stance, texts.get(stance.doc), base)
+    return ds
+
+
+def new_dataset(base_iri: str = DEFAULT_BASE_IRI) -> Dataset:
+    """An empty Dataset with the project's prefixes (and only those) bound."""
+    ds = Dataset()
+    ds.namespace_manager = NamespaceManager(ds, bind_namespaces="none")
+    _bind(ds, base_iri)
+    return ds
+
+
+def _bind(graph: Graph, base_iri: str) -> None:
+    for prefix, namespace in NS.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    graph.bind("id", Namespace(base_of(base_iri)), override=True, replace=True)
+
+
+def _add_article(g: Graph, article: Article, base: str) -> None:
+    a = article_iri(article.doc, base)
+    g.add((a, RDF.type, SCHEMA.NewsArticle))
+    g.add((a, DCTERMS.identifier, Literal(article.doc)))
+    g.add((a, SG.contentHash, Literal(article.sha256)))
+    if article.title:
+        g.add((a, DCTERMS.title, Literal(article.title)))
+    if (date := date_literal(article.date)) is not None:
+        g.add((a, DCTERMS.date, date))
+    if article.url and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$", article.url):
+        g.add((a, SCHEMA.url, URIRef(article.url)))
+    if article.outlet:
+        g.add((a, DCTERMS.publisher, Literal(article.outlet)))
+
+
+def _add_stance(g: Graph, stance: Stance, text: str | None, base: str) -> None:
+    s = stance_iri(stance, base)
+    actor = _add_entity(g, stance.actor, "actor", base)
+    target = _add_entity(g, stance.target, "target", base)
+    prop = relation_property(stance.relation, stance.stance)
+    g.add((actor, prop, target))
+
+    g.add((s, RDF.type, SG.Stance))
+    g.add((s, RDF.type, PROV.Entity))
+    g.add((s, SG.actor, actor))
+    g.add((s, SG.target, target))
+    if stance.stance in POLARITIES:
+        g.add((s, SG.polarity, POLARITIES[stance.stance]))
+    g.add((s, SG.relation, Literal(stance.relation)))
+    g.add((s, SG.relationProperty, prop))
+    if stance.on_behalf_of is not None:
+        g.add((s, SG.onBehalfOf, _add_entity(g, stance.on_behalf_of, "actor", base)))
+    if (date := date_literal(stance.date)) is not None:
+        g.add((s, DCTERMS.date, date))
+    g.add((s, SG.confidence, Literal(Decimal(str(round(stance.confidence, 2))))))
+    g.add((s, PROV.wasDerivedFrom, article_iri(stance.doc, base)))
+    g.add((s, PROV.wasGeneratedBy, run_iri(base)))
+
+    ev = stance.evidence
+    annotation = URIRef(f"{s}/evidence")
+    resource = URIRef(f"{s}/evidence/target")
+    quote = URIRef(f"{s}/evidence/quote")
+    position = URIRef(f"{s}/evidence/position")
+    g.add((s, SG.evidence, annotation))
+    g.add((annotation, RDF.type, OA.Annotation))
+    g.add((annotation, OA.motivatedBy, OA.describing))
+    g.add((annotation, OA.hasBody, s))
+    g.add((annotation, OA.hasTarget, resource))
+    g.add((resource, RDF.type, OA.SpecificResource))
+    g.add((resource, OA.hasSource, article_iri(stance.doc, base)))
+    g.add((resource, OA.hasSelector, quote))
+    g.add((resource, OA.hasSelector, position))
+    if text is not None:  # the context as the article has it, not as the extractor kept it
+        prefix = text[max(0, ev.start - QUOTE_CONTEXT) : ev.start]
+        suffix = text[ev.end : ev.end + QUOTE_CONTEXT]
+    else:
+        prefix, suffix = ev.prefix[-QUOTE_CONTEXT:], ev.suffix[:QUOTE_CONTEXT]
+    g.add((quote, RDF.type, OA.TextQuoteSelector))
+    g.add((quote, OA.exact, Literal(ev.text)))
+    if prefix:
+        g.add((quote, OA.prefix, Literal(prefix)))
+    if suffix:
+        g.add((quote, OA.suffix, Literal(suffix)))
+    g.add((position, RDF.type, OA.TextPositionSelector))
+    g.add((position, OA.start, Literal(ev.start, datatype=XSD.nonNegativeInteger)))
+    g.add((position, OA.end, Literal(ev.end, datatype=XSD.nonNegativeInteger)))
+
+
+def _add_entity(g: Graph, entity: Entity, role: str, base: str) -> URIRef:
+    """Type and describe one actor or target (and the bodies and places it points to)."""
+    e = entity_iri(entity, base)
+    g.add((e, RDFS.label, Literal(entity.name)))
+    for alias in entity.aliases:
+        if alias and alias != entity.name:
+            g.add((e, SKOS.altLabel, Literal(alias)))
+    if role == "actor":
+        g.add((e, RDF.type, SG.Actor))
+        for cls in ACTOR_CLASSES.get(entity.type, ()):
+            g.add((e, RDF.type, cls))
+    else:
+        _add_concept(g, e, entity.name)
+        if entity.type in TARGET_CLASSES:
+            g.add((e, RDF.type, TARGET_CLASSES[entity.type]))
+    if entity.role:
+        g.add((e, SG.role, Literal(entity.role)))
+    if entity.affiliation is not None:
+        body = _add_entity(g, entity.affiliation, "actor", base)
+        g.add((e, ORG.headOf if entity.leads else ORG.memberOf, body))
+    if entity.jurisdiction is not None:
+        g.add((e, SG.servesJurisdiction, _add_entity(g, entity.jurisdiction, "actor", base)))
+    if entity.level:
+        g.add((e, SG.level, Literal(entity.level)))
+    if entity.state:
+        g.add((e, SG.inState, Literal(entity.state)))
+        state = URIRef(base + slug(entity.state))
+        if entity.type == "jurisdiction" and state != e:
+            g.add((e, SCHEMA.containedInPlace, state))
+            g.add((state, RDF.type, SG.Jurisdiction))
+            g.add((state, RDF.type, SG.Actor))
+            g.add((state, RDFS.label, Literal(entity.state)))
+            g.add((state, SG.level, Literal("state")))
+    if entity.broader:
+        broader = URIRef(base + slug(entity.broader))
+        if broader != e:
+            g.add((e, SKOS.broader, broader))
+            g.add((broader, RDFS.label, Literal(entity.broader)))
+            _add_concept(g, broader, entity.broader)
+    if entity.wikidata:
+        qid = entity.wikidata.strip()
+        if re.fullmatch(r"Q\d+", qid):
+            g.add((e, OWL.sameAs, WD[qid]))
+        elif qid.startswith(("http://", "https://")):
+            g.add((e, OWL.sameAs, URIRef(qid)))
+    return e
+
+
+def _add_concept(g: Graph, concept: URIRef, name: str) -> None:
+    g.add((concept, RDF.type, SG.Target))
+    g.add((concept, RDF.type, SKOS.Concept))
+    g.add((concept, SKOS.prefLabel, Literal(name)))
+    g.add((concept, SKOS.inScheme, SG.Targets))
+
+
+# ---------------------------------------------------------------- reading and writing
+
+
+def union_graph(ds: Dataset) -> Graph:
+    """Every statement of the dataset in one graph (the union default graph), prefixes kept."""
+    g = Graph(bind_namespaces="none")
+    for prefix, namespace in _prefixes(ds).items():
+        g.bind(prefix, namespace, override=True, replace=True)
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def _prefixes(ds: Dataset) -> dict[str, Namespace]:
+    """The project's prefixes plus the dataset's entity base (rdflib binds many more)."""
+    bound = {prefix: Namespace(ns) for prefix, ns in ds.namespaces()}
+    return {**NS, "id": bound.get("id", Namespace(DEFAULT_BASE_IRI))}
+
+
+def read_dataset(data: bytes, fmt: str, base_iri: str = DEFAULT_BASE_IRI) -> Dataset:
+    """Parse turtle, trig, nt or nquads bytes into a Dataset with the project's prefixes."""
+    names = {"turtle": "turtle", "ttl": "turtle", "trig": "trig", "nt": "nt", "nquads": "nquads"}
+    if fmt not in names:
+        raise ValueError(f"cannot read format {fmt!r}")
+    ds = new_dataset(base_iri)
+    with warnings.catch_warnings():  # rdflib's own parsers call its deprecated Dataset API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ds.parse(data=data, format=names[fmt], publicID=DATASET_DEFAULT_GRAPH_ID)
+    _bind(ds, base_iri)
+    return ds
+
+
+def serialize(ds: Dataset, fmt: str) -> bytes:
+    """turtle, trig, nt, nquads or jsonld bytes, in a fixed order (same dataset, same bytes)."""
+    with warnings.catch_warnings():  # rdflib's own writers call its deprecated Dataset API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _serialize(ds, fmt)
+
+
+def _serialize(ds: Dataset, fmt: str) -> bytes:
+    if fmt == "turtle":
+        return union_graph(ds).serialize(format="turtle", encoding="utf-8")
+    if fmt == "trig":
+        out = io.BytesIO()
+        _SortedTrigSerializer(ds).serialize(out, encoding="utf-8")
+        return out.getvalue()
+    if fmt == "nt":
+        return _sorted_lines(union_graph(ds).serialize(format="nt", encoding="utf-8"))
+    if fmt == "nquads":
+        # rdflib writes a default-graph statement as "s p o  ." (empty graph term)
+        data = ds.serialize(format="nquads", encoding="utf-8").replace(b"  .\n", b" .\n")
+        return _sorted_lines(data)
+    if fmt == "jsonld":
+        context = {prefix: str(namespace) for prefix, namespace in _prefixes(ds).items()}
+        data = ds.serialize(format="json-ld", context=context, encoding="utf-8")
+        text = json.dumps(
+            _sorted_json(json.loads(data)), indent=2, sort_keys=True, ensure_ascii=False
+        )
+        return (text + "\n").encode("utf-8")
+    raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def _sorted_lines(data: bytes) -> bytes:
+    lines = sorted({line for line in data.splitlines() if line.strip()})
+    return b"".join(line + b"\n" for line in lines)
+
+
+def _sorted_json(value: object) -> object:
+    """JSON-LD arrays are unordered sets here (no rdf:List is written): sort them."""
+    if isinstance(value, dict):
+        return {k: _sorted_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_sorted_json(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+class _SortedTrigSerializer(TrigSerializer):
+    """rdflib's TriG writer takes graphs in the store's (hash) order; sort them by IRI,
+    the default graph first."""
+
+    def __init__(self, store: Dataset):
+        super().__init__(store)
+        default = self.default_context
+        unique = {c.identifier: c for c in self.contexts if len(c)}
+        self.contexts = sorted(
+            unique.values(), key=lambda c: (c.identifier != default, str(c.identifier))
+        )
+
+
+# ---------------------------------------------------------------- ontology, shapes, validation
+
+
+def package_graph(name: str) -> Graph:
+    """ontology.ttl or shapes.ttl as shipped inside the package."""
+    g = Graph()
+    g.parse(data=resources.files("stancegraph").joinpath(name).read_bytes(), format="turtle")
+    return g
+
+
+def validate(ds: Dataset | Graph) -> list[str]:
+    """SHACL-validate the union of the graph against shapes.ttl with the ontology's class
+    and property hierarchy; return one line per violation (empty: the graph conforms)."""
+    import pyshacl  # slow to import: only when validating
+
+    data = union_graph(ds) if isinstance(ds, Dataset) else ds
+    conforms, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=package_graph("shapes.ttl"),
+        ont_graph=package_graph("ontology.ttl"),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    if conforms:
+        return []
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    lines = set()
+    for result in report.subjects(RDF.type, sh.ValidationResult):
+        focus = report.value(result, sh.focusNode)
+        message = report.value(result, sh.resultMessage)
+        path = report.value(result, sh.resultPath)
+        value = report.value(result, sh.value)
+        what = message or f"{path} {report.value(result, sh.sourceConstraintComponent)}"
+        extra = f" (value {value})" if value is not None and value != focus else ""
+        lines.add(f"{focus}: {what}{extra}")
+    return sorted(lines)

@@ -1,0 +1,355 @@
+"""The embedded store: the one module that touches pyoxigraph.
+
+`build` writes an on-disk Oxigraph store next to the Turtle/TriG files; every
+command that takes `--graph` opens it here. Queries see the union of the named
+graphs as their default graph (one named graph per article, so no `GRAPH`
+clause is needed) and know the common prefixes without declaring them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pyoxigraph as ox
+
+# Known in every query without a PREFIX declaration.
+PREFIXES: dict[str, str] = {
+    "sg": "https://w3id.org/stancegraph/ns#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "org": "http://www.w3.org/ns/org#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+}
+
+GRAPH_FILE = "stancegraph.trig"
+STORE_DIR = "store"
+
+_FILE_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+}
+
+_LOAD_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+class StoreError(Exception):
+    """A graph that cannot be opened or written; the message is one line."""
+
+
+class QueryError(StoreError):
+    """A query that cannot be parsed or run; the message says where."""
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_store(trig: bytes, path: Path, fmt: str = "trig") -> None:
+    """Bulk-load TriG (or N-Quads) into a fresh on-disk store at `path`, replacing any old one.
+
+    The store is built in a sibling temporary directory and renamed into place,
+    so a failed load never leaves a half-written store behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    try:
+        store = ox.Store(str(tmp))
+        try:
+            store.bulk_load(trig, _LOAD_FORMATS[fmt])
+        except SyntaxError as exc:
+            raise StoreError(f"cannot load the graph into the store: {_one_line(exc)}") from exc
+        store.flush()
+        store.optimize()
+        del store
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
+            old.rmdir()
+            path.rename(old)
+        tmp.rename(path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def memory_store(data: bytes, fmt: str = "trig") -> ox.Store:
+    """An in-memory store holding `data` (for tests, benchmarks and small files)."""
+    store = ox.Store()
+    store.load(data, {**_LOAD_FORMATS, "turtle": ox.RdfFormat.TURTLE}[fmt])
+    return store
+
+
+# ---------------------------------------------------------------- opening
+
+
+def open_store(graph: Path) -> ox.Store:
+    """Open a built graph: a store directory (read-only), a graph folder, or an RDF file.
+
+    A graph folder is what `build` writes: `store/` is opened if present, else
+    `stancegraph.trig` is loaded into memory. A .ttl/.trig/.nt/.nq file is
+    loaded into memory.
+    """
+    graph = Path(graph)
+    if not graph.exists():
+        raise StoreError(f"no graph at {graph}")
+    if graph.is_file():
+        fmt = _FILE_FORMATS.get(graph.suffix.lower())
+        if fmt is None:
+            raise StoreError(f"{graph}: not a store or an RDF file (.ttl, .trig, .nt, .nq)")
+        store = ox.Store()
+        try:
+            store.load(path=str(graph), format=fmt)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise StoreError(f"{graph}: {_one_line(exc)}") from exc
+        return store
+    if _is_store_dir(graph):
+        return _open_dir(graph)
+    if _is_store_dir(graph / STORE_DIR):
+        return _open_dir(graph / STORE_DIR)
+    if (graph / GRAPH_FILE).is_file():
+        return open_store(graph / GRAPH_FILE)
+    raise StoreError(f"{graph}: holds neither a store nor {GRAPH_FILE}; run `stancegraph build`")
+
+
+def _is_store_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "CURRENT").is_file()
+
+
+def _open_dir(path: Path) -> ox.Store:
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {path}: {_one_line(exc)}") from exc
+
+
+def graph_view(graph: Path) -> Path | None:
+    """The HTML view (`index.html`) that `build` wrote beside the graph, if any."""
+    graph = Path(graph)
+    folder = graph if graph.is_dir() else graph.parent
+    for candidate in (folder / "index.html", folder.parent / "index.html"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# ---------------------------------------------------------------- querying
+
+
+def query(store: ox.Store, sparql: str):
+    """Run a SPARQL query over the union of the named graphs.
+
+    Returns pyoxigraph's result: QuerySolutions (SELECT), QueryBoolean (ASK) or
+    QueryTriples (CONSTRUCT/DESCRIBE). Raises QueryError with the parser's
+    message (it gives line:column) on a malformed query.
+    """
+    try:
+        return store.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise QueryError(f"malformed query: {_one_line(exc)}") from exc
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise QueryError(f"query failed: {_one_line(exc)}") from exc
+
+
+def kind(result) -> str:
+    """'select', 'ask' or 'graph' for a result of `query`."""
+    if isinstance(result, ox.QuerySolutions):
+        return "select"
+    if isinstance(result, ox.QueryBoolean):
+        return "ask"
+    return "graph"
+
+
+def select(store: ox.Store, sparql: str) -> list[dict[str, str | None]]:
+    """Rows of a SELECT query as dicts of plain strings (IRIs and literal values)."""
+    result = query(store, sparql)
+    if kind(result) != "select":
+        raise QueryError("not a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{n: term_value(row[n]) for n in names} for row in _solutions(result)]
+
+
+def rows(result, limit: int | None = None) -> tuple[list[str], list[list], bool]:
+    """(variable names, rows of pyoxigraph terms or None, truncated?) of a SELECT result."""
+    names = [v.value for v in result.variables]
+    out: list[list] = []
+    for row in _solutions(result):
+        if limit is not None and len(out) >= limit:
+            return names, out, True
+        out.append([row[n] for n in names])
+    return names, out, False
+
+
+def _solutions(result) -> Iterator:
+    try:
+        yield from result
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise QueryError(f"query failed: {_one_line(exc)}") from exc
+
+
+def term_value(term) -> str | None:
+    """An IRI's string, a literal's lexical value, a blank node's id, or None."""
+    if term is None:
+        return None
+    return term.value if not isinstance(term, ox.Triple) else str(term)
+
+
+def term_json(term) -> dict | None:
+    """A term as a SPARQL 1.1 Query Results JSON binding."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != PREFIXES["xsd"] + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "literal", "value": str(term)}
+
+
+def results_json(names: list[str], table: list[list]) -> dict:
+    """SPARQL 1.1 Query Results JSON for a list of rows."""
+    bindings = [
+        {n: term_json(t) for n, t in zip(names, row, strict=True) if t is not None}
+        for row in table
+    ]
+    return {"head": {"vars": names}, "results": {"bindings": bindings}}
+
+
+def serialize_select(names: list[str], table: list[list], fmt: str) -> bytes:
+    """Rows in one of RESULT_FORMATS, written by pyoxigraph's own serialisers."""
+    data = json.dumps(results_json(names, table), ensure_ascii=False).encode("utf-8")
+    if fmt == "json":
+        return data
+    parsed = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+    return parsed.serialize(format=RESULT_FORMATS[fmt])
+
+
+def serialize_ask(value: bool, fmt: str) -> bytes:
+    """An ASK answer in one of RESULT_FORMATS."""
+    data = json.dumps({"head": {}, "boolean": bool(value)}).encode()
+    if fmt == "json":
+        return data
+    if fmt in ("csv", "tsv"):
+        return b"true\n" if value else b"false\n"
+    return ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(
+        format=RESULT_FORMATS[fmt]
+    )
+
+
+def serialize_triples(triples: Iterable, fmt: str = "turtle") -> bytes:
+    """CONSTRUCT/DESCRIBE output in one of GRAPH_FORMATS, with the common prefixes."""
+    buf = io.BytesIO()
+    kwargs = {"prefixes": PREFIXES} if fmt == "turtle" else {}
+    try:
+        ox.serialize(list(triples), buf, GRAPH_FORMATS[fmt], **kwargs)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise QueryError(f"query failed: {_one_line(exc)}") from exc
+    return buf.getvalue()
+
+
+def named_graphs(store: ox.Store) -> list[str]:
+    """The IRIs of the store's named graphs, sorted."""
+    return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+def dump_graph(store: ox.Store, graph_iri: str | None, fmt: str = "nt") -> bytes:
+    """One graph's triples (None: the default graph) as N-Triples or Turtle."""
+    name = ox.DefaultGraph() if graph_iri is None else ox.NamedNode(graph_iri)
+    return store.dump(
+        format={"nt": ox.RdfFormat.N_TRIPLES, "turtle": ox.RdfFormat.TURTLE}[fmt],
+        from_graph=name,
+    )
+
+
+# ---------------------------------------------------------------- bundled queries
+
+
+@dataclass(frozen=True)
+class BundledQuery:
+    """One research question shipped in queries/*.rq."""
+
+    name: str  # the file's stem
+    description: str  # the comment at the top of the file, on one line
+    scope: str  # "one" (about one actor, program or stance) or "graph" (the whole graph)
+    text: str
+
+
+def bundled_queries() -> list[BundledQuery]:
+    """The research questions in queries/*.rq, sorted by name.
+
+    Each file starts with comment lines saying what it asks; a `# scope: one`
+    or `# scope: graph` line says whether it looks at one thing or the whole graph.
+    """
+    out = []
+    folder = resources.files("stancegraph") / "queries"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".rq"):
+            continue
+        text = entry.read_text(encoding="utf-8")
+        words, scope = [], "graph"
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            body = line.lstrip("#").strip()
+            if body.lower().startswith("scope:"):
+                scope = body.split(":", 1)[1].strip()
+            elif body:
+                words.append(body)
+        out.append(BundledQuery(entry.name[:-3], " ".join(words), scope, text))
+    return out
+
+
+def find_query(name_or_path: str) -> str:
+    """The text of a query file, or of the bundled query with that name."""
+    path = Path(name_or_path)
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"cannot read {path}: {_one_line(exc)}") from exc
+    name = path.name[:-3] if path.name.endswith(".rq") else path.name
+    for q in bundled_queries():
+        if q.name == name:
+            return q.text
+    raise StoreError(
+        f"no query file or bundled query named {name_or_path!r}; `stancegraph queries` lists them"
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

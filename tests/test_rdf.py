@@ -1,0 +1,385 @@
+"""rdf.py against docs/graph.md, on a made-up article with hand-built stances; the ontology
+and the SHACL shapes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+from conftest import MADE_UP_TEXT, ROOT
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from stancegraph import rdf
+from stancegraph.model import DEFAULT_BASE_IRI, RELATIONS, Entity
+from stancegraph.rdf import DCTERMS, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SG, SKOS, XSD
+
+ID = DEFAULT_BASE_IRI
+
+
+def _iri(local: str) -> URIRef:
+    return URIRef(ID + local)
+
+
+@pytest.fixture
+def dataset(made_up) -> Dataset:
+    return rdf.build_dataset(*made_up)
+
+
+@pytest.fixture
+def union(dataset) -> Graph:
+    return rdf.union_graph(dataset)
+
+
+# ---------------------------------------------------------------- IRIs
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Los Angeles County Sheriff’s Department", "los-angeles-county-sheriffs-department"),
+        ("Los Angeles County Sheriff's Department", "los-angeles-county-sheriffs-department"),
+        ("287(g) program", "287-g-program"),
+        ("d01.txt", "d01-txt"),
+        ("batch.jsonl#12", "batch-jsonl-12"),
+        ("Peñasco  Town", "penasco-town"),
+    ],
+)
+def test_slug(text, expected):
+    assert rdf.slug(text) == expected
+
+
+def test_slug_of_nothing_latin_is_still_a_segment():
+    assert rdf.slug("警察") == rdf.slug("警察") and rdf.slug("警察").startswith("x")
+
+
+def test_iris_follow_the_documented_scheme(made_up):
+    _, stances = made_up
+    stance = stances[0]
+    assert rdf.article_iri("d01.txt") == _iri("article/d01-txt")
+    assert rdf.graph_iri("d01.txt") == _iri("graph/d01-txt")
+    assert rdf.run_iri() == _iri("run/0.1.0")
+    assert rdf.entity_iri(stance.actor) == _iri("springfield-county-sheriffs-office")
+    assert rdf.entity_iri(replace(stance.actor, id="https://x.example/a")) == URIRef(
+        "https://x.example/a"
+    )
+    key = "\x1f".join(
+        [
+            stance.doc,
+            ID + "springfield-county-sheriffs-office",
+            "oppose",
+            "declines",
+            ID + "287-g-program",
+            str(stance.evidence.start),
+            str(stance.evidence.end),
+        ]
+    )
+    assert rdf.stance_iri(stance) == _iri("stance/" + hashlib.sha1(key.encode()).hexdigest()[:16])
+
+
+def test_base_iri_is_configurable(made_up):
+    ds = rdf.build_dataset(*made_up, base_iri="https://example.org/kg")
+    subjects = {str(s) for s in rdf.union_graph(ds).subjects()}
+    assert all(s.startswith("https://example.org/kg/") for s in subjects), subjects
+
+
+# ---------------------------------------------------------------- per article, per stance
+
+
+def test_one_named_graph_per_article_and_the_run_in_the_default_graph(dataset):
+    names = {g.identifier for g in dataset.graphs() if len(g)} - {dataset.default_graph.identifier}
+    assert names == {_iri("graph/t01-txt")}
+    run = _iri("run/0.1.0")
+    default = dataset.default_graph
+    assert (run, RDF.type, SG.ExtractionRun) in default
+    assert (run, RDF.type, PROV.Activity) in default
+    assert (run, SG.softwareVersion, Literal("0.1.0")) in default
+    named = dataset.graph(_iri("graph/t01-txt"))
+    assert (run, RDF.type, SG.ExtractionRun) not in named
+    assert (_iri("article/t01-txt"), RDF.type, SCHEMA.NewsArticle) in named
+
+
+def test_article_node(union, made_up):
+    [article], _ = made_up
+    a = _iri("article/t01-txt")
+    assert union.value(a, DCTERMS.identifier) == Literal("t01.txt")
+    assert union.value(a, DCTERMS.title) == Literal("Sheriff declines 287(g)")
+    assert union.value(a, DCTERMS.date) == Literal("2019-05-07", datatype=XSD.date)
+    assert union.value(a, SCHEMA.url) == URIRef("https://example.org/news/1")
+    assert union.value(a, DCTERMS.publisher) == Literal("Example Times")
+    assert union.value(a, SG.contentHash) == Literal(article.sha256)
+
+
+def test_an_article_without_stances_still_gets_its_graph(made_up):
+    articles, _ = made_up
+    ds = rdf.build_dataset(articles, [])
+    assert (_iri("article/t01-txt"), RDF.type, SCHEMA.NewsArticle) in rdf.union_graph(ds)
+
+
+def test_stance_node(union, made_up):
+    _, stances = made_up
+    s = rdf.stance_iri(stances[1])
+    assert set(union.objects(s, RDF.type)) == {SG.Stance, PROV.Entity}
+    assert union.value(s, SG.actor) == _iri("jane-roe")
+    assert union.value(s, SG.target) == _iri("287-g-program")
+    assert union.value(s, SG.polarity) == SG.Oppose
+    assert union.value(s, SG.relation) == Literal("states_position")
+    assert union.value(s, SG.relationProperty) == SG.statesOppositionTo
+    assert union.value(s, SG.onBehalfOf) == _iri("springfield-county-sheriffs-office")
+    assert union.value(s, DCTERMS.date) == Literal("2019-05", datatype=XSD.gYearMonth)
+    assert union.value(s, SG.confidence) == Literal("0.6", datatype=XSD.decimal)
+    assert union.value(s, SG.confidence).datatype == XSD.decimal
+    assert union.value(s, PROV.wasDerivedFrom) == _iri("article/t01-txt")
+    assert union.value(s, PROV.wasGeneratedBy) == _iri("run/0.1.0")
+    assert union.value(s, SG.evidence) == URIRef(f"{s}/evidence")
+
+
+def test_dates_are_typed_by_precision(union, made_up):
+    _, stances = made_up
+    dates = {union.value(rdf.stance_iri(s), DCTERMS.date) for s in stances}
+    assert {d.datatype for d in dates if d is not None} == {XSD.date, XSD.gYearMonth, XSD.gYear}
+    assert rdf.date_literal("2019-05-07T12:00:00") == Literal("2019-05-07", datatype=XSD.date)
+    assert rdf.date_literal("last Tuesday") is None
+
+
+def test_evidence_annotation_and_selectors(union, made_up):
+    _, stances = made_up
+    for stance in stances:
+        s = rdf.stance_iri(stance)
+        ann = URIRef(f"{s}/evidence")
+        target = URIRef(f"{s}/evidence/target")
+        quote = URIRef(f"{s}/evidence/quote")
+        position = URIRef(f"{s}/evidence/position")
+        assert union.value(ann, RDF.type) == OA.Annotation
+        assert union.value(ann, OA.motivatedBy) == OA.describing
+        assert union.value(ann, OA.hasBody) == s
+        assert union.value(ann, OA.hasTarget) == target
+        assert union.value(target, RDF.type) == OA.SpecificResource
+        assert union.value(target, OA.hasSource) == _iri("article/t01-txt")
+        assert set(union.objects(target, OA.hasSelector)) == {quote, position}
+        start = union.value(position, OA.start)
+        end = union.value(position, OA.end)
+        assert start.datatype == end.datatype == XSD.nonNegativeInteger
+        start, end = start.toPython(), end.toPython()
+        assert str(union.value(quote, OA.exact)) == MADE_UP_TEXT[start:end] == stance.evidence.text
+        prefix = union.value(quote, OA.prefix)
+        suffix = union.value(quote, OA.suffix)
+        assert (str(prefix) if prefix else "") == MADE_UP_TEXT[max(0, start - 32) : start]
+        assert (str(suffix) if suffix else "") == MADE_UP_TEXT[end : end + 32]
+
+
+@pytest.mark.parametrize(
+    "relation, stance, prop",
+    [
+        ("declines", "oppose", SG.declines),
+        ("withdraws", "oppose", SG.withdrawsFrom),
+        ("condemns", "oppose", SG.condemns),
+        ("opposes", "oppose", SG.opposes),
+        ("joins", "support", SG.joins),
+        ("supports", "support", SG.supports),
+        ("urges", "support", SG.urges),
+        ("urges", "oppose", SG.urgesAgainst),
+        ("states_position", "support", SG.statesSupportFor),
+        ("states_position", "oppose", SG.statesOppositionTo),
+        ("declines", "support", SG.supports),  # contradiction: the polarity wins
+    ],
+)
+def test_direct_triple_per_relation(made_up, relation, stance, prop):
+    articles, stances = made_up
+    st = replace(stances[0], relation=relation, stance=stance)
+    union = rdf.union_graph(rdf.build_dataset(articles, [st]))
+    actor, target = rdf.entity_iri(st.actor), rdf.entity_iri(st.target)
+    assert (actor, prop, target) in union
+    assert union.value(rdf.stance_iri(st), SG.relationProperty) == prop
+
+
+def test_every_relation_property_sits_under_opposes_or_supports():
+    onto = rdf.package_graph("ontology.ttl")
+    for relation, polarity in RELATIONS.items():
+        for stance in [polarity] if polarity else ["oppose", "support"]:
+            prop = rdf.relation_property(relation, stance)
+            parents = set(onto.transitive_objects(prop, RDFS.subPropertyOf))
+            assert (SG.opposes if stance == "oppose" else SG.supports) in parents
+            assert SG.statesPositionOn in parents
+
+
+# ---------------------------------------------------------------- entities
+
+
+def test_actor_and_target_typing(union):
+    def types(local):
+        return set(union.objects(_iri(local), RDF.type))
+
+    assert types("springfield-county") == {SG.Jurisdiction, SG.Actor}
+    assert types("springfield-county-sheriffs-office") == {SG.LawEnforcementAgency, SG.Actor}
+    assert types("springfield-city-council") == {SG.GovernmentBody, SG.Actor}
+    assert types("jane-roe") == {SG.Official, SG.Actor, SCHEMA.Person}
+    assert types("illinois-immigrant-coalition") == {SG.Group, SG.Actor, SCHEMA.Organization}
+    assert types("287-g-program") == {SG.Program, SG.Target, SKOS.Concept}
+    # "agency" as a target is an sg:AgencyTarget, not a law-enforcement agency
+    assert types("immigration-and-customs-enforcement") == {
+        SG.AgencyTarget,
+        SG.Target,
+        SKOS.Concept,
+    }
+
+
+def test_federal_agency_actor(made_up):
+    articles, stances = made_up
+    dhs = Entity("Department of Homeland Security", "federal_agency")
+    union = rdf.union_graph(rdf.build_dataset(articles, [replace(stances[0], actor=dhs)]))
+    assert set(union.objects(_iri("department-of-homeland-security"), RDF.type)) == {
+        SG.FederalAgency,
+        SG.Actor,
+    }
+
+
+def test_entity_links(union):
+    office = _iri("springfield-county-sheriffs-office")
+    county = _iri("springfield-county")
+    assert union.value(office, RDFS.label) == Literal("Springfield County Sheriff’s Office")
+    assert union.value(office, SKOS.altLabel) == Literal("SCSO")
+    assert union.value(office, SG.servesJurisdiction) == county
+    assert union.value(office, SG.inState) == Literal("Illinois")
+    assert union.value(county, SG.level) == Literal("county")
+    assert union.value(county, SCHEMA.containedInPlace) == _iri("illinois")
+    assert union.value(_iri("illinois"), RDFS.label) == Literal("Illinois")
+    assert union.value(_iri("jane-roe"), ORG.headOf) == office
+    assert union.value(_iri("jane-roe"), SG.role) == Literal("Sheriff")
+    assert union.value(_iri("bob-poe"), ORG.memberOf) == _iri("springfield-city-council")
+    assert union.value(_iri("bob-poe"), ORG.headOf) is None
+    wso = _iri("warrant-service-officer-program")
+    assert union.value(wso, SKOS.broader) == _iri("287-g-program")
+    assert union.value(wso, SKOS.prefLabel) == Literal("Warrant Service Officer program")
+    assert union.value(wso, SKOS.inScheme) == SG.Targets
+    assert union.value(_iri("287-g-program"), OWL.sameAs) == URIRef(
+        "http://www.wikidata.org/entity/Q4638478"
+    )
+    assert union.value(office, OWL.sameAs) is None  # only where Entity.wikidata says so
+
+
+# ---------------------------------------------------------------- serialisation
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_every_format_parses_back_to_the_same_statements(dataset, union):
+    for fmt in ("turtle", "nt"):
+        g = Graph()
+        g.parse(data=rdf.serialize(dataset, fmt), format=fmt)
+        assert isomorphic(g, union), fmt
+    from_jsonld = Dataset()
+    from_jsonld.parse(data=rdf.serialize(dataset, "jsonld"), format="json-ld")
+    assert set(rdf.union_graph(from_jsonld)) == set(union)
+    for fmt in ("trig", "nquads"):
+        back = rdf.read_dataset(rdf.serialize(dataset, fmt), fmt)
+        assert set(back.quads()) == set(dataset.quads()), fmt
+
+
+def test_line_formats_are_sorted(dataset):
+    for fmt in ("nt", "nquads"):
+        lines = rdf.serialize(dataset, fmt).decode().splitlines()
+        assert lines == sorted(set(lines)) and lines
+
+
+def test_trig_round_trip_is_byte_identical(dataset):
+    trig = rdf.serialize(dataset, "trig")
+    assert rdf.serialize(rdf.read_dataset(trig, "trig"), "trig") == trig
+
+
+_SERIALISE_ALL = """
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+from conftest import made_up_corpus
+from stancegraph import rdf
+ds = rdf.build_dataset(*made_up_corpus())
+print(" ".join(hashlib.sha256(rdf.serialize(ds, f)).hexdigest() for f in rdf.FORMATS))
+"""
+
+
+def test_bytes_do_not_depend_on_hash_seed():
+    """Sets and dicts iterate in hash order, which Python randomises per process."""
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", _SERIALISE_ALL, str(ROOT / "tests")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+
+
+def test_unknown_format_is_refused(dataset):
+    with pytest.raises(ValueError, match="unknown format"):
+        rdf.serialize(dataset, "rdfxml")
+
+
+# ---------------------------------------------------------------- ontology and shapes
+
+
+def test_every_ontology_term_has_a_label_and_a_comment():
+    onto = rdf.package_graph("ontology.ttl")
+    terms = {t for t in onto.all_nodes() if isinstance(t, URIRef) and t.startswith(str(SG))}
+    assert len(terms) > 40
+    for term in terms:
+        assert onto.value(term, RDFS.label) is not None, f"{term} has no rdfs:label"
+        assert onto.value(term, RDFS.comment) is not None, f"{term} has no rdfs:comment"
+
+
+def test_every_sg_term_written_is_declared(union):
+    onto = rdf.package_graph("ontology.ttl")
+    used = {t for t in union.all_nodes() if isinstance(t, URIRef) and t.startswith(str(SG))}
+    used |= {p for p in union.predicates() if p.startswith(str(SG))}
+    undeclared = {t for t in used if (t, RDF.type, None) not in onto}
+    assert not undeclared
+
+
+def test_made_up_graph_conforms_to_the_shapes(dataset):
+    assert rdf.validate(dataset) == []
+
+
+def _broken(union: Graph, made_up) -> Graph:
+    _, stances = made_up
+    s = rdf.stance_iri(stances[0])
+    g = Graph()
+    for triple in union:
+        g.add(triple)
+    position = URIRef(f"{s}/evidence/position")
+    g.set((position, OA.end, Literal(0, datatype=XSD.nonNegativeInteger)))  # end before start
+    g.set((s, SG.confidence, Literal("1.5", datatype=XSD.decimal)))
+    g.remove((URIRef(f"{s}/evidence/quote"), OA.exact, None))
+    g.remove((_iri("jane-roe"), RDFS.label, None))
+    g.remove((rdf.entity_iri(stances[2].actor), SG.supports, None))  # the direct triple
+    return g
+
+
+def test_shapes_catch_broken_stances(union, made_up):
+    report = "\n".join(rdf.validate(_broken(union, made_up)))
+    assert "below oa:end" in report
+    assert "confidence" in report
+    assert "oa:exact" in report
+    assert "rdfs:label" in report
+    assert "direct triple" in report
+
+
+def test_shapes_need_the_article(made_up):
+    _, stances = made_up
+    report = "\n".join(rdf.validate(rdf.build_dataset([], stances)))
+    assert "schema:NewsArticle" in report
+
+
+def test_shapes_accept_store_integer_offsets(union):
+    """Oxigraph hands xsd:nonNegativeInteger back as xsd:integer; both must validate."""
+    g = Graph()
+    for s, p, o in union:
+        if p in (OA.start, OA.end):
+            o = Literal(int(o), datatype=XSD.integer)
+        g.add((s, p, o))
+    assert rdf.validate(g) == []

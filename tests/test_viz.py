@@ -1,0 +1,270 @@
+"""The HTML view without a browser: the view model read from the graph, the ego and
+one-target views, name lookup, the layout, and the page's safety and determinism."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import made_up_corpus
+
+from stancegraph import rdf, viz
+from stancegraph.cli import main
+from stancegraph.model import Article, Entity, Evidence, Stance
+from stancegraph.store import open_store
+
+ID = "https://w3id.org/stancegraph/id/"
+
+# Text an attacker could put in an article: every one must reach the page as text only.
+HOSTILE_NAME = 'Evil <script>window.__pwned=1</script> "Org" <img src=x onerror="window.__pwned=2">'
+HOSTILE_QUOTE = (
+    "They said </script><script>window.__pwned=3</script> and "
+    "<img src=x onerror=\"window.__pwned=4\"> 'quoted' & <!-- support the 287(g) program \u2028."
+)
+HOSTILE_TITLE = '</title><script>window.__pwned=5</script><img src=x onerror="window.__pwned=6">'
+HOSTILE_URL = "javascript:window.__pwned=7"
+
+
+def hostile_corpus() -> tuple[list[Article], list[Stance]]:
+    """The made-up corpus plus one article whose name, quote, title and link are hostile."""
+    articles, stances = made_up_corpus()
+    doc = "evil.txt"
+    article = Article(doc, HOSTILE_QUOTE, title=HOSTILE_TITLE, date="2020-01-02", url=HOSTILE_URL)
+    evil = Entity(HOSTILE_NAME, "group")
+    target = Entity("287(g) program", "program", wikidata="Q4638478")
+    evidence = Evidence(doc, 0, len(HOSTILE_QUOTE), HOSTILE_QUOTE)
+    stance = Stance(doc, evil, "support", "supports", target, evidence, date="2020-01-02")
+    return [*articles, article], [*stances, stance]
+
+
+def write_graph(path: Path, corpus=None) -> Path:
+    articles, stances = corpus or hostile_corpus()
+    path.write_bytes(rdf.serialize(rdf.build_dataset(articles, stances), "trig"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def graph_file(tmp_path_factory) -> Path:
+    return write_graph(tmp_path_factory.mktemp("viz") / "graph.trig")
+
+
+@pytest.fixture(scope="module")
+def view(graph_file) -> dict:
+    return viz.make_view(graph_file)
+
+
+@pytest.fixture(scope="module")
+def page(view) -> str:
+    return viz.render_html(view)
+
+
+def node(view: dict, label: str) -> dict:
+    return next(n for n in view["nodes"] if n["label"] == label)
+
+
+def edge(view: dict, source: str, target: str) -> dict:
+    a, b = node(view, source)["id"], node(view, target)["id"]
+    return next(e for e in view["edges"] if e["from"] == a and e["to"] == b)
+
+
+# ---------------------------------------------------------------- the view model
+
+
+def test_nodes_carry_type_group_aliases_and_role(view):
+    roe = node(view, "Jane Roe")
+    assert (roe["type"], roe["group"], roe["role"]) == ("official", "official", "Sheriff")
+    office = node(view, "Springfield County Sheriff’s Office")
+    assert (office["type"], office["aliases"]) == ("agency", ["SCSO"])
+    assert node(view, "Springfield City Council")["type"] == "government_body"
+    assert node(view, "287(g) program")["group"] == "target"
+    assert node(view, HOSTILE_NAME)["type"] == "group"
+    # an agency that is only ever a target shows as a target
+    assert node(view, "Immigration and Customs Enforcement")["group"] == "target"
+
+
+def test_edges_group_stances_with_their_evidence(view):
+    e = edge(view, "Springfield County Sheriff’s Office", "287(g) program")
+    assert (e["kind"], e["polarity"], e["label"], e["articles"]) == (
+        "stance",
+        "oppose",
+        "declines",
+        1,
+    )
+    (s,) = e["stances"]
+    assert s["quote"] == "her office will not join the 287(g) program"
+    assert s["title"] == "Sheriff declines 287(g)"
+    assert s["url"] == "https://example.org/news/1"
+    assert (s["date"], s["article_date"], s["doc"]) == ("2019-05-07", "2019-05-07", "t01.txt")
+    assert e["years"] == ["2019"]
+    support = edge(view, "Springfield City Council", "Warrant Service Officer program")
+    assert support["polarity"] == "support"
+
+
+def test_officials_link_to_the_bodies_they_lead_or_sit_on(view):
+    heads = edge(view, "Jane Roe", "Springfield County Sheriff’s Office")
+    assert (heads["kind"], heads["label"], heads["stances"]) == ("org", "heads", [])
+    member = edge(view, "Bob Poe", "Springfield City Council")
+    assert member["label"] == "member of"
+
+
+def test_every_edge_id_is_unique_and_every_endpoint_a_node(view):
+    ids = {n["id"] for n in view["nodes"]}
+    assert len({e["id"] for e in view["edges"]}) == len(view["edges"])
+    assert all(e["from"] in ids and e["to"] in ids for e in view["edges"])
+    # nodes are things with positions in the story, not every typed resource (no states)
+    assert ID + "illinois" not in ids
+
+
+def test_an_empty_graph_gives_an_empty_page(tmp_path):
+    path = write_graph(tmp_path / "empty.trig", ([], []))
+    report = viz.write_view(path, tmp_path / "empty.html")
+    assert (report.nodes, report.edges, report.stances) == (0, 0, 0)
+    assert "<canvas" not in report.path.read_text()  # drawn by the script, not written
+
+
+# ---------------------------------------------------------------- views and names
+
+
+def test_focus_view_keeps_what_lies_within_the_hops(view):
+    one = viz.focus_view(view, "jane roe", hops=1)
+    labels = {n["label"] for n in one["nodes"]}
+    assert labels == {"Jane Roe", "287(g) program", "Springfield County Sheriff’s Office"}
+    assert one["focus"] == ID + "jane-roe" and one["scope"] == "focus"
+    two = viz.focus_view(view, "Jane Roe", hops=2)
+    assert HOSTILE_NAME in {n["label"] for n in two["nodes"]}  # another actor on 287(g)
+    zero = viz.focus_view(view, "Jane Roe", hops=0)
+    assert [n["label"] for n in zero["nodes"]] == ["Jane Roe"] and zero["edges"] == []
+
+
+def test_target_view_shows_everyone_with_a_position_including_narrower_programs(view):
+    t = viz.target_view(view, "287(g) program")
+    labels = {n["label"] for n in t["nodes"]}
+    # the Warrant Service Officer program is a form of 287(g): its stances come along
+    assert {"Springfield City Council", "Bob Poe", "Jane Roe", HOSTILE_NAME} <= labels
+    assert "Illinois Immigrant Coalition" not in labels  # condemned ICE, not 287(g)
+    assert all(e["kind"] == "org" or e["to"] in {ID + "287-g-program",
+               ID + "warrant-service-officer-program"} for e in t["edges"])  # fmt: skip
+
+
+def test_names_match_labels_aliases_iris_and_unique_fragments(view):
+    assert viz.find_node(view, "scso")["label"] == "Springfield County Sheriff’s Office"
+    assert viz.find_node(view, "  JANE   roe ")["id"] == ID + "jane-roe"
+    assert viz.find_node(view, ID + "bob-poe")["label"] == "Bob Poe"
+    assert viz.find_node(view, "Poe")["label"] == "Bob Poe"  # part of one name only
+
+
+def test_an_unknown_name_suggests_close_matches(view):
+    with pytest.raises(viz.ViewError, match=r"no entity named 'Jane Row'.*did you mean: Jane Roe"):
+        viz.focus_view(view, "Jane Row")
+    with pytest.raises(viz.ViewError, match="matches several"):
+        viz.find_node(view, "Springfield")
+    with pytest.raises(viz.ViewError, match="no one takes a position on 'Jane Roe'"):
+        viz.target_view(view, "Jane Roe")
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_page_is_self_contained(page):
+    assert re.search(r"""<(script|link|img|iframe)[^>]*\s(src|href)\s*=""", page) is None
+    assert "vis.Network" in page and "DataSet" in page  # vis-network is inlined
+    assert "bootstrap" not in page.lower()
+    assert page.count("\n<script") == 5  # three JSON data blocks, vis-network, our script
+    assert "sourceMappingURL" not in page
+
+
+def test_content_security_policy_allows_only_our_scripts_and_no_network(page):
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    csp = html.unescape(csp)
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+    hashes = re.findall(r"'sha256-([^']+)'", csp.split("script-src")[1].split(";")[0])
+    assert len(hashes) == 2
+
+
+def test_hostile_text_never_appears_as_markup(page):
+    data = re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', page, re.S)
+    assert [name for name, _ in data] == ["sg-page", "sg-nodes", "sg-edges"]
+    for _, text in data:
+        assert "<" not in text and ">" not in text and "\u2028" not in text
+        json.loads(text)  # still valid JSON
+    outside = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
+    assert "__pwned" not in outside and "<img" not in outside
+    payload = json.loads(dict(data)["sg-page"])
+    quotes = [s["quote"] for e in payload["edges"].values() for s in e["stances"]]
+    assert HOSTILE_QUOTE in quotes  # the text itself survives, unchanged
+
+
+def test_json_for_script_escapes_everything_that_could_end_the_element():
+    text = viz.script_json({"a": "</script><!-- & \u2028\u2029 >"})
+    assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
+    assert json.loads(text) == {"a": "</script><!-- & \u2028\u2029 >"}
+
+
+def test_same_graph_same_bytes(graph_file, tmp_path):
+    a = viz.write_view(graph_file, tmp_path / "a.html").path.read_bytes()
+    b = viz.write_view(open_store(graph_file), tmp_path / "b.html").path.read_bytes()
+    assert a == b
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.html"]  # no temp left
+
+
+def test_edges_coloured_by_stance_and_nodes_shaped_by_type(page):
+    edges = json.loads(re.search(r'id="sg-edges">(.*?)</script>', page, re.S).group(1))
+    colours = {e["color"]["color"] for e in edges}
+    assert {"#D55E00", "#0072B2", "#999999"} <= colours  # Okabe–Ito vermillion, blue; grey
+    nodes = json.loads(re.search(r'id="sg-nodes">(.*?)</script>', page, re.S).group(1))
+    shapes = {n["label"]: n["shape"] for n in nodes}
+    assert shapes["Jane Roe"] == "dot" and shapes["287(g) program"] == "diamond"
+    assert shapes["Springfield City Council"] == "triangle"
+    assert all("x" in n and "y" in n for n in nodes)  # laid out here: no physics in the page
+
+
+# ---------------------------------------------------------------- layout
+
+
+def synthetic_view(n_actors: int, n_targets: int) -> dict:
+    nodes = [{"id": f"t{i}"} for i in range(n_targets)] + [{"id": f"a{i}"} for i in range(n_actors)]
+    edges = [{"from": f"a{i}", "to": f"t{(i * 7) % n_targets}"} for i in range(n_actors)]
+    edges += [{"from": f"a{i}", "to": f"t{(i * 3) % n_targets}"} for i in range(0, n_actors, 5)]
+    edges.append({"from": "lone-a", "to": "lone-b"})
+    nodes += [{"id": "lone-a"}, {"id": "lone-b"}, {"id": "isolated"}]
+    return {"nodes": nodes, "edges": edges}
+
+
+def test_layout_places_every_node_deterministically_small_and_big():
+    for view in (synthetic_view(30, 4), synthetic_view(900, 40)):  # spring; backbone + spirals
+        pos = viz.layout(view)
+        assert set(pos) == {n["id"] for n in view["nodes"]}
+        assert pos == viz.layout(view)
+        assert len(set(pos.values())) == len(pos)  # no two nodes on the same spot
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_viz_command_writes_the_views(graph_file, tmp_path, runner):
+    out = tmp_path / "v.html"
+    result = runner.invoke(main, ["viz", "--graph", str(graph_file), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote {out} (")
+    args = ["viz", "--graph", str(graph_file), "--out", str(out), "--focus", "SCSO", "--hops", "2"]
+    assert runner.invoke(main, args).exit_code == 0
+    args = ["viz", "--graph", str(graph_file), "--out", str(out), "--target", "287(g) program"]
+    assert runner.invoke(main, args).exit_code == 0
+
+
+def test_viz_command_unknown_name_is_one_line_and_exit_2(graph_file, tmp_path, runner):
+    out = tmp_path / "v.html"
+    args = ["viz", "--graph", str(graph_file), "--out", str(out), "--focus", "Jane Row"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: no entity named 'Jane Row' in the graph; did you mean: Jane Roe?"
+    ]
+    assert not out.exists()  # no half-written or empty file
+    result = runner.invoke(main, ["viz", "--graph", str(tmp_path / "missing"), "--out", str(out)])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    both = ["viz", "--graph", str(graph_file), "--focus", "Jane Roe", "--target", "SCSO"]
+    assert runner.invoke(main, both).exit_code == 2
