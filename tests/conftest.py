@@ -71,15 +71,20 @@ def made_up_corpus() -> tuple[list[Article], list[Stance]]:
     def ev(quote: str) -> Evidence:
         return _evidence(doc, MADE_UP_TEXT, quote)
 
+    roe_says = "Sheriff Jane Roe said Tuesday that her office will not join the 287(g) program."
+    council_votes = (
+        "The Springfield City Council voted to support the Warrant Service Officer program."
+    )
+
     stances = [
         Stance(doc, office, "oppose", "declines", p287,
                ev("her office will not join the 287(g) program"), date="2019-05-07",
                confidence=0.87),
         Stance(doc, roe, "oppose", "states_position", p287,
-               ev("Sheriff Jane Roe said Tuesday that her office will not join the 287(g) program."),
+               ev(roe_says),
                on_behalf_of=office, date="2019-05", confidence=0.6),
         Stance(doc, council, "support", "supports", wso,
-               ev("The Springfield City Council voted to support the Warrant Service Officer program."),
+               ev(council_votes),
                date="2019", confidence=1.0),
         Stance(doc, poe, "oppose", "urges", wso,
                ev("Mayor Bob Poe urged the council to reject the program"), confidence=0.55),

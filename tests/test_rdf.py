@@ -265,7 +265,7 @@ def test_entity_links(union):
 # ---------------------------------------------------------------- serialisation
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
 def test_every_format_parses_back_to_the_same_statements(dataset, union):
     for fmt in ("turtle", "nt"):
         g = Graph()
@@ -383,3 +383,12 @@ def test_shapes_accept_store_integer_offsets(union):
             o = Literal(int(o), datatype=XSD.integer)
         g.add((s, p, o))
     assert rdf.validate(g) == []
+
+
+def test_a_repeated_stance_keeps_one_node_with_the_highest_confidence(made_up):
+    articles, stances = made_up
+    twice = [replace(stances[0], confidence=0.7), stances[0], replace(stances[0], confidence=0.2)]
+    union = rdf.union_graph(rdf.build_dataset(articles, twice))
+    assert list(union.objects(rdf.stance_iri(stances[0]), SG.confidence)) == [
+        Literal("0.87", datatype=XSD.decimal)
+    ]

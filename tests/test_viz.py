@@ -212,7 +212,7 @@ def test_same_graph_same_bytes(graph_file, tmp_path):
 
 def test_edges_coloured_by_stance_and_nodes_shaped_by_type(page):
     edges = json.loads(re.search(r'id="sg-edges">(.*?)</script>', page, re.S).group(1))
-    colours = {e["color"]["color"] for e in edges}
+    colours = {e["color"] for e in edges}
     assert {"#D55E00", "#0072B2", "#999999"} <= colours  # Okabe–Ito vermillion, blue; grey
     nodes = json.loads(re.search(r'id="sg-nodes">(.*?)</script>', page, re.S).group(1))
     shapes = {n["label"]: n["shape"] for n in nodes}

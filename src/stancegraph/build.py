@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Literal, URIRef
 
 from stancegraph import rdf
 from stancegraph.corpus import read_sources
@@ -175,7 +175,18 @@ def _from_store(st, base_iri: str) -> Dataset:
         if data.strip():
             target = ds.default_graph if iri is None else ds.graph(URIRef(iri))
             target.parse(data=data, format="nt")
+            _retype_offsets(target)
     return ds
+
+
+def _retype_offsets(g) -> None:
+    """Oxigraph keeps xsd:nonNegativeInteger as xsd:integer; give the offsets back the
+    datatype rdf.py writes, so a graph read from the store serialises like the files."""
+    for prop in (rdf.OA.start, rdf.OA.end):
+        for s, _, o in list(g.triples((None, prop, None))):
+            if isinstance(o, Literal) and o.datatype == rdf.XSD.integer and int(o) >= 0:
+                g.remove((s, prop, o))
+                g.add((s, prop, Literal(int(o), datatype=rdf.XSD.nonNegativeInteger)))
 
 
 def _resolve(stances: list[Stance], base_iri: str) -> list[Stance]:

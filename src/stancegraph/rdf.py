@@ -182,9 +182,20 @@ def build_dataset(
     for article in articles:
         texts[article.doc] = article.text
         _add_article(ds.graph(graph_iri(article.doc, base)), article, base)
-    for stance in stances:
+    for stance in _unique(stances, base):
         _add_stance(ds.graph(graph_iri(stance.doc, base)), stance, texts.get(stance.doc), base)
     return ds
+
+
+def _unique(stances: Iterable[Stance], base: str) -> list[Stance]:
+    """One stance per IRI (same doc, actor, stance, relation, target and span): the most
+    confident, so a node never carries two confidences."""
+    best: dict[URIRef, Stance] = {}
+    for stance in stances:
+        iri = stance_iri(stance, base)
+        if iri not in best or stance.confidence > best[iri].confidence:
+            best[iri] = stance
+    return list(best.values())
 
 
 def new_dataset(base_iri: str = DEFAULT_BASE_IRI) -> Dataset:

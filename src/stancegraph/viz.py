@@ -38,7 +38,9 @@ from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
+from pyvis.edge import Edge
 from pyvis.network import Network
+from pyvis.node import Node
 
 from stancegraph import store as sgstore
 from stancegraph.model import RELATIONS
@@ -105,7 +107,7 @@ ORG_LABELS = {
 }
 
 SEED = 7  # the layout's random seed: the same graph always gets the same picture
-SPRING_MAX = 400  # up to this many nodes: a full spring layout; above: backbone + rings
+SPRING_MAX = 300  # up to this many nodes: a full spring layout; above: backbone + spirals
 BIG_GRAPH = 1500  # above this many edges: straight edges, edges hidden while dragging
 
 _PREFIXES = """\
@@ -447,7 +449,8 @@ def layout(view: dict) -> dict[str, tuple[float, float]]:
     graph.add_nodes_from(n["id"] for n in view["nodes"])
     graph.add_edges_from(sorted((e["from"], e["to"]) for e in view["edges"]))
     parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
-    boxes = [_component_layout(graph.subgraph(c).copy(), c) for c in parts]
+    boxes = [_component_layout(graph if len(c) == len(graph) else graph.subgraph(c), c)
+             for c in parts]  # fmt: skip
     return _pack(boxes)
 
 
@@ -516,24 +519,23 @@ def _pack(boxes: list[dict[str, tuple[float, float]]]) -> dict[str, tuple[float,
 
 
 def render_html(view: dict) -> str:
-    """The page for a view model: one self-contained HTML document, deterministic."""
+    """The page for a view model: one self-contained HTML document, deterministic.
+
+    The data is kept lean (a 5,000-node graph must stay well under 10 MB): node styles
+    are vis-network groups, articles are listed once and stances point at them, and the
+    panel's per-edge data does not repeat what the vis edge already holds.
+    """
     positions = layout(view)
     big = len(view["edges"]) > BIG_GRAPH
-    net = Network(height="100%", width="100%", directed=True, heading=view["title"])
+    net = _Network(height="100%", width="100%", directed=True, heading=view["title"])
     net.set_template_dir(str(_templates()), "viz.html")
     for n in view["nodes"]:
-        shape, fill, border = STYLE[n["group"]]
         x, y = positions[n["id"]]
         net.add_node(
             n["id"],
             label=n["label"],
-            shape=shape,
-            color={
-                "background": fill,
-                "border": border,
-                "highlight": {"background": fill, "border": "#000000"},
-                "hover": {"background": fill, "border": "#000000"},
-            },
+            shape=STYLE[n["group"]][0],
+            group=n["group"],
             size=round(min(40.0, 9.0 + 3.0 * math.sqrt(n["degree"])), 1),
             x=x,
             y=y,
@@ -541,22 +543,43 @@ def render_html(view: dict) -> str:
         )
     labels = {n["id"]: n["label"] for n in view["nodes"]}
     pair_count: Counter[frozenset[str]] = Counter()
+    articles: dict[str, int] = {}
+    article_list: list[dict] = []
+    panel_edges: dict[str, dict] = {}
     for e in view["edges"]:
-        colour = ORG_COLOUR if e["kind"] == "org" else POLARITY_COLOURS[e["polarity"]]
-        pair = frozenset((e["from"], e["to"]))
-        k = pair_count[pair]
-        pair_count[pair] += 1
         options = {
             "id": e["id"],
             "label": e["label"],
-            "color": {"color": colour, "highlight": colour, "hover": colour},
+            "color": ORG_COLOUR if e["kind"] == "org" else POLARITY_COLOURS[e["polarity"]],
             "width": _edge_width(e),
             "title": _edge_summary(e, labels),
-            "dashes": e["kind"] == "org",
         }
-        if k:  # a second edge between the same two nodes: bend it so both show
-            options["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.25 * k}
+        if e["kind"] == "org":
+            options["dashes"] = True
+        pair = frozenset((e["from"], e["to"]))
+        if pair_count[pair]:  # a second edge between the same two nodes: bend it so both show
+            options["smooth"] = {"type": "curvedCW", "roundness": 0.25 * pair_count[pair]}
+        pair_count[pair] += 1
         net.add_edge(e["from"], e["to"], **options)
+        stances = []
+        for st in e["stances"]:
+            key = st["article"] or st["doc"] or st["id"]
+            if key not in articles:
+                articles[key] = len(article_list)
+                article_list.append(
+                    {k: st[k] for k in ("doc", "title", "url", "publisher")}
+                    | {"date": st["article_date"]}
+                )
+            stances.append(
+                {"relation": st["relation"], "date": st["date"], "quote": st["quote"]}
+                | {"article": articles[key]}
+            )
+        panel_edges[e["id"]] = {
+            "kind": e["kind"],
+            "polarity": e["polarity"],
+            "years": e["years"],
+            "stances": stances,
+        }
 
     page = {
         "title": view["title"],
@@ -567,15 +590,10 @@ def render_html(view: dict) -> str:
             for g, label, shape, fill, border, _ in LEGEND
         ],
         "colours": {**POLARITY_COLOURS, "org": ORG_COLOUR},
-        "nodes": {
-            n["id"]: {k: n[k] for k in ("label", "type", "group", "aliases", "role")}
-            for n in view["nodes"]
-        },
-        "edges": {
-            e["id"]: {k: e[k] for k in ("kind", "from", "to", "polarity", "label", "years")}
-            | {"stances": e["stances"]}
-            for e in view["edges"]
-        },
+        "nodes": {n["id"]: {k: n[k] for k in ("type", "aliases", "role")} for n in view["nodes"]},
+        "edges": panel_edges,
+        "articles": article_list,
+        "narrower": _narrower(view),
         "options": _vis_options(big),
     }
     assets = {name: _asset(name) for name in ("viz.js", "viz.css")}
@@ -594,6 +612,42 @@ def render_html(view: dict) -> str:
         csp=_csp(scripts=[vis_js, assets["viz.js"]], styles=[assets["viz.css"]]),
     )
     return net.generate_html(name="index.html")
+
+
+class _Network(Network):
+    """pyvis's Network, with O(1) checks in add_node and add_edge.
+
+    pyvis 0.3.2 looks nodes up in a list for every node and edge it adds, which is
+    quadratic: 3 s of a 5,000-node page and most of a 20,000-node one. These make the
+    same node and edge dicts (pyvis's Node and Edge) in linear time.
+    """
+
+    def add_node(self, n_id, label=None, shape="dot", **options):
+        if n_id in self.node_map:
+            return
+        node = Node(n_id, shape, label=label or n_id, font_color=self.font_color, **options)
+        self.nodes.append(node.options)
+        self.node_ids.append(n_id)
+        self.node_map[n_id] = node.options
+
+    def add_edge(self, source, to, **options):
+        for end in (source, to):
+            if end not in self.node_map:
+                raise ValueError(f"non existent node {end!r}")
+        self.edges.append(Edge(source, to, self.directed, **options).options)
+
+
+def _narrower(view: dict) -> dict[str, list[str]]:
+    """Target -> the targets in the view that are forms of it (skos:broader, transitively),
+    so that filtering on 287(g) also shows the Warrant Service Officer program."""
+    ids = {n["id"] for n in view["nodes"]}
+    tree = nx.DiGraph((b, n) for n, b in view.get("broader", []))
+    out = {}
+    for t in sorted(ids & set(tree)):
+        below = sorted(nx.descendants(tree, t) & ids)
+        if below:
+            out[t] = below
+    return out
 
 
 def _node_summary(n: dict) -> str:
@@ -639,6 +693,18 @@ def _vis_options(big: bool) -> dict:
             "hideEdgesOnZoom": big,
             "multiselect": False,
             "navigationButtons": False,
+        },
+        "groups": {
+            group: {
+                "shape": shape,
+                "color": {
+                    "background": fill,
+                    "border": border,
+                    "highlight": {"background": fill, "border": "#000000"},
+                    "hover": {"background": fill, "border": "#000000"},
+                },
+            }
+            for group, (shape, fill, border) in STYLE.items()
         },
         "nodes": {
             "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},

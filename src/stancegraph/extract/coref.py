@@ -27,13 +27,13 @@ ACTOR_DESCRIPTIONS = {
     "city": ("jurisdiction:city",),
     "town": ("jurisdiction:town", "jurisdiction:city"),
     "state": ("jurisdiction:state",),
-    "council": ("government_body",),
-    "board": ("government_body",),
-    "commission": ("government_body",),
-    "trust": ("government_body",),
-    "legislature": ("government_body",),
-    "supervisors": ("government_body",),
-    "commissioners": ("government_body",),
+    "council": ("government_body:council",),
+    "board": ("government_body:board",),
+    "commission": ("government_body:commission",),
+    "trust": ("government_body:trust",),
+    "legislature": ("government_body:legislature",),
+    "supervisors": ("government_body:supervisors",),
+    "commissioners": ("government_body:commissioners",),
     "administration": ("government_body",),
     "group": ("group",),
     "organization": ("group",),
@@ -60,7 +60,8 @@ def _fits(mention: Mention, wanted: str) -> bool:
         return mention.level == qualifier
     if kind == "official":
         return qualifier in (mention.role or "").lower()
-    return qualifier in mention.name.lower()
+    names = [mention.name.lower(), *(a.lower() for a in mention.aliases)]
+    return any(qualifier in n for n in names)
 
 
 def _antecedent(mentions: list[Mention], before: int, wanted: tuple[str, ...]) -> Mention | None:
@@ -83,6 +84,27 @@ def _adopt(anaphor: Mention, antecedent: Mention) -> None:
     anaphor.pronoun = False
     anaphor.anaphor_types = ()
     anaphor.title_start = None
+
+
+GENERIC_INSTITUTIONS = {
+    "sheriff's department": "sheriff", "sheriff's office": "sheriff", "sheriffs office": "sheriff",
+    "sheriff department": "sheriff", "police department": "police", "police": "police",
+    "city council": "city council", "town council": "town council", "council": "council",
+    "board of supervisors": "board of supervisors", "county commission": "commission",
+    "commission": "commission", "legislature": "legislature", "county board": "board",
+}
+
+
+def _generic_institution(name: str, suffix_only: bool = False) -> str | None:
+    """The kind of institution a name is, when the name is nothing but that kind
+    ("Sheriff's Department"); with suffix_only, the kind a full name ends with."""
+    low = name.lower().replace("’", "'")
+    if not suffix_only:
+        return GENERIC_INSTITUTIONS.get(low)
+    for generic, kind in GENERIC_INSTITUTIONS.items():
+        if low.endswith(" " + generic):
+            return kind
+    return None
 
 
 def _initials(name: str) -> str:
@@ -119,6 +141,21 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
                 _adopt(m, nearest)
             elif not m.type:
                 m.type = "group"
+    # A bare institution name ("the Sheriff's Department", "the City Council") is the
+    # article's institution of that kind, named in full elsewhere or in an official's title.
+    for m in named:
+        generic = _generic_institution(m.name)
+        if not generic:
+            continue
+        full = [p for p in named if p is not m and not _generic_institution(p.name)
+                and _generic_institution(p.name, suffix_only=True) == generic]
+        if full:
+            _adopt(m, min(full, key=lambda p: (p.start > m.start, abs(p.start - m.start))))
+            continue
+        bodies = {p.affiliation for p in named if p.affiliation
+                  and _generic_institution(p.affiliation, suffix_only=True) == generic}
+        if len(bodies) == 1:
+            m.name = bodies.pop()
     # An official with a title but no body: the article's body of that kind
     # ("Sheriff Marlin Gusman" in an article about the Orleans Parish Sheriff's Office).
     for m in named:
@@ -171,5 +208,8 @@ def link_target_mentions(targets: list[Mention]) -> list[Mention]:
         )
         if antecedent is not None:
             _adopt(m, antecedent)
+            linked.append(m)
+        elif m.type:  # names itself when there is nothing to refer back to
+            m.anaphor_types = ()
             linked.append(m)
     return linked

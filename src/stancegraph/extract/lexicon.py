@@ -22,6 +22,7 @@ class TargetEntry:
     patterns: tuple[re.Pattern, ...]
     broader: str | None = None
     generic: str | None = None  # "bill", "act", "measure": a name built from the match
+    refers_to: tuple[str, ...] = ()  # types of an earlier target this may refer back to
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def load_lexicon() -> Lexicon:
             ),
             broader=t.get("broader"),
             generic=t.get("generic"),
+            refers_to=tuple(t.get("refers_to", ())),
         )
         for t in targets_data["target"]
     )

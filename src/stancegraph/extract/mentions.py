@@ -150,6 +150,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                     Mention(
                         "target", name, entry.type, span.start_char, span.end_char,
                         span.start, span.end, span.root.i, broader=entry.broader,
+                        anaphor_types=entry.refers_to,
                     )
                 )
     for tok in doc:
@@ -177,6 +178,8 @@ def _generic_name(entry, match) -> str | None:
         chamber = BILL_CHAMBERS.get(groups["chamber"].lower(), groups["chamber"].upper())
         return f"{chamber} {groups['number']}"
     title = groups["title"].strip()
+    if entry.generic == "surface":
+        return re.sub(r"\s+", " ", re.sub(r"[“”\"‘]|’(?!s)", "", title)).replace("’s", "'s")
     words = title.split()
     while words and words[0] in ("The", "A", "An", "Under", "In", "To", "Of", "And"):
         words = words[1:]
@@ -296,6 +299,8 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         return None
     if label == "GPE" and (name in NOT_JURISDICTIONS or raw.strip() in NOT_JURISDICTIONS):
         return None
+    if name.isupper() and len(name) > 5 and label == "GPE":
+        return None  # a dateline ("PROVIDENCE, R.I. —")
     if label != "KNOWN" and OUTLET_WORDS.search(name) or "/" in name:
         return None
     kind = actor_type(name, lexicon, "ORG" if label == "KNOWN" else label)

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 
 from stancegraph.extract.lexicon import Lexicon
 from stancegraph.extract.mentions import Mention
 from stancegraph.extract.stances import FIRST_PERSON, Finding
 
+EVALUATION_DEPTH = 2  # only words near the top of the parse judge what the sentence is about
+TOPIC_WINDOW = 4  # sentences back to look for what a quotation is about
 QUOTE = re.compile(r"[“\"]([^”\"]{8,}?)(?:[”\"]|\n\n|$)", re.S)
 
 
@@ -66,6 +69,7 @@ class QuoteReader:
 
     def _attribute(self) -> None:
         sents = self.sents
+        previous: tuple[int, Mention] | None = None
         for qs, qe in self.quotes:
             inside = [k for k, s in enumerate(sents) if s.start_char < qe and qs < s.end_char]
             if not inside:
@@ -77,7 +81,10 @@ class QuoteReader:
             for k in (inside[-1] + 1, inside[0] - 1):
                 if speaker is None and 0 <= k < len(sents) and not self._paragraph_break(k, inside):
                     speaker = self._speaker_in(sents[k])
+            if speaker is None and previous is not None and previous[0] >= inside[0] - 3:
+                speaker = previous[1]  # a quotation that runs on from the last one
             if speaker is not None:
+                previous = (inside[-1], speaker)
                 for k in inside:
                     self.speaker_of.setdefault(sents[k].start_char, speaker)
         for s in sents:  # verbs of saying outside quotations: "X said the plan is ..."
@@ -116,9 +123,11 @@ class QuoteReader:
         if speaker is None:
             return []
         score, strong = self.score(sent)
-        if score == 0 or (score > 0 and score < 2):
-            return []
         targets = [t for t in sent_targets if not _overlaps(t, speaker)]
+        # praise needs more evidence than blame unless the target is what the sentence is about
+        about_target = any(self.doc[t.head].dep_ in ("nsubj", "nsubjpass") for t in targets)
+        if score == 0 or (0 < score < (1 if about_target else 2)):
+            return []
         if not targets:
             topic = self._topic(sent)
             targets = [topic] if topic else []
@@ -137,6 +146,8 @@ class QuoteReader:
         total = 0
         strong = False
         for tok in sent:
+            if _depth(tok) > EVALUATION_DEPTH:
+                continue  # "keep dangerous criminals out": judges the criminals, not the program
             lemma = tok.lemma_.lower()
             value = 0
             if lemma in self.lex.negative or tok.lower_ in self.lex.negative:
@@ -153,9 +164,14 @@ class QuoteReader:
         """The target the context was about: the last one named in this sentence's
         paragraph or the two sentences before it."""
         index = next(k for k, s in enumerate(self.sents) if s.start_char == sent.start_char)
-        window_start = self.sents[max(0, index - 2)].start_char
+        window_start = self.sents[max(0, index - TOPIC_WINDOW)].start_char
         before = [t for t in self.targets if window_start <= t.start < sent.start_char]
-        return before[-1] if before else None
+        if before:
+            # the one the article talks about most, then the most recent
+            mentions = Counter(t.name for t in self.targets)
+            return max(reversed(before), key=lambda t: mentions[t.name])
+        named = [t for t in self.targets if not t.anaphor_types]
+        return named[0] if named else None  # what the article opened with
 
 
 def _under_negation(tok) -> bool:
@@ -167,3 +183,11 @@ def _under_negation(tok) -> bool:
 
 def _overlaps(a: Mention, b: Mention) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+def _depth(tok) -> int:
+    depth = 0
+    while tok.head.i != tok.i and depth < 20:
+        tok = tok.head
+        depth += 1
+    return depth

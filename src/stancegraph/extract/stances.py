@@ -21,12 +21,14 @@ for evaluative wording about the target it (or its context) mentions.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 from stancegraph.extract.lexicon import Lexicon
 from stancegraph.extract.mentions import Mention
 from stancegraph.model import RELATIONS
 
+MAX_PATH = 10  # tokens from the clause to the target: longer paths read unreliably
 NEGATED = {
     "joins": "declines",
     "supports": "opposes",
@@ -45,6 +47,12 @@ COLLECTIVE_HEADS = {"officials", "counties", "cities", "sheriffs", "agencies", "
                     "offices", "councils", "governments", "communities", "states", "parishes"}
 LIST_PREPS = {"including", "in", "from", "of", "like", "such"}
 FIRST_PERSON = {"i", "we", "me", "us", "my", "our"}
+# what a speaker's own organisation is called in their reported words
+OWN_FORCE = {"police", "department", "officer", "deputy", "city", "county", "office", "agency",
+             "jail", "sheriff"}
+# nouns through which an organisation speaks: "the ACLU report states", "a county official said"
+VOICE_NOUNS = {"report", "statement", "letter", "release", "spokesman", "spokeswoman",
+               "spokesperson", "official", "representative", "lawyer", "attorney", "analysis"}
 # verbs of taking part, often used with the program they are about left understood
 IMPLICIT_OBJECT_VERBS = {"comply", "participate", "join", "rejoin", "honor", "honour", "cooperate",
                          "withdraw", "decline", "refuse", "opt", "sign", "enroll", "agree"}
@@ -143,10 +151,18 @@ class SentenceReader:
             if tok.dep_ in SUBJECT_DEPS:
                 return tok.head, "subject"
             if tok.dep_ == "nsubjpass":
-                return None, None
+                break
             if tok.dep_ == "pobj" and tok.head.lower_ == "by" and tok.head.dep_ == "agent":
                 return tok.head.head, "agent"
             if tok.dep_ in NP_INTERNAL and tok.head.pos_ in ("PROPN", "NOUN", "PRON"):
+                # a name modifying a common noun ("California counties", "Wisconsin sheriffs")
+                # is not the subject, unless the noun is its voice ("the ACLU report")
+                head = tok.head
+                common = head.pos_ == "NOUN" or head.tag_ in ("NNS", "NNPS") or (
+                    head.lower_ in COLLECTIVE_HEADS)
+                if (tok.dep_ in ("compound", "amod", "nmod", "poss") and common
+                        and head.lemma_.lower() not in VOICE_NOUNS):
+                    break
                 tok = tok.head
                 continue
             if tok.dep_ == "pobj" and tok.head.lower_ in LIST_PREPS and tok.head.dep_ in ("prep", "acl"):
@@ -161,10 +177,6 @@ class SentenceReader:
                 tok = tok.head
                 continue
             break
-        # "the Sheriff's Department, which also opposes ..."
-        for child in doc[actor.head].children:
-            if child.dep_ == "relcl":
-                return child, "relcl"
         return None, None
 
     # ------------------------------------------------------------ composing a path
@@ -185,6 +197,8 @@ class SentenceReader:
             return None
         path.append(clause)
         path.reverse()  # clause ... target head
+        if len(path) > MAX_PATH:
+            return None
         inside = range(target.tok_start, target.tok_end)
         elements: list[tuple[str, str | None]] = []  # ("pred", relation) or ("neg", None)
         speech_subject = None
@@ -193,8 +207,14 @@ class SentenceReader:
             if k > 0 and tok.dep_ == "conj" and tok.pos_ in ("VERB", "AUX"):
                 if any(c.dep_ in SUBJECT_DEPS for c in tok.children):
                     return None  # a coordinated clause with a subject of its own
+            if 0 < k < len(path) - 1 and tok.dep_ == "relcl" and path[k - 1].pos_ == "NOUN" and (
+                path[k - 1].lemma_.lower() not in self.lex.nouns
+            ):
+                return None  # a relative clause describing a thing on the way is not the act
             if k > 0 and tok.dep_ in ("ccomp", "xcomp", "advcl", "relcl", "conj", "acl"):
-                subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+                subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")
+                            and c.i not in range(target.tok_start, target.tok_end)
+                            and c.i != target.head]
                 if subjects and tok.dep_ != "xcomp":
                     speech_subject = subjects[0]
             if self.hypothetical(tok) and tok.i not in inside:
@@ -226,7 +246,7 @@ class SentenceReader:
                 lemma in self.lex.negating_verbs
                 and nxt is not None
                 and (nxt.dep_ in ("xcomp", "pcomp") or (nxt.dep_ == "dobj" and nxt.tag_ == "VBG")
-                     or (nxt.dep_ == "prep" and nxt.lower_ == "of"))
+                     or (nxt.dep_ == "prep" and nxt.lower_ in ("of", "from")))
             )
             passthrough = (
                 lemma in self.lex.passthrough_verbs
@@ -326,25 +346,38 @@ class SentenceReader:
         findings = []
         for actor in actors:
             clause, how = self.clause_of(actor, doc)
-            if clause is None:
+            clauses = [clause] if clause is not None else []
+            # "Sheriff Sandra Hutchens, who remains in opposition to SB54, echoed ..."
+            clauses += [c for c in doc[actor.head].children if c.dep_ == "relcl" and c is not clause]
+            for clause in clauses:
+                findings.extend(self._read_clause(sent, actor, clause, actors, targets, topic))
+        return findings
+
+    def _read_clause(self, sent, actor, clause, actors, targets, topic) -> list[Finding]:
+        doc = sent.doc
+        findings = []
+        implicit = self.implicit_object(clause, topic, targets)
+        for target in targets + ([implicit] if implicit else []):
+            if target.start < actor.end and actor.start < target.end:
                 continue
-            implicit = self.implicit_object(clause, topic, targets)
-            for target in targets + ([implicit] if implicit else []):
-                if target.start < actor.end and actor.start < target.end:
+            if _names_itself(actor, target):
+                continue  # ICE is not a party to "cooperation with ICE"
+            composed = self.compose(clause, target, doc, actor)
+            if composed is None:
+                continue
+            stance, relation, cue, negated, inner_subject = composed
+            if inner_subject is not None and inner_subject.lower_ not in FIRST_PERSON:
+                # "X said LASD would not participate": LASD's stance; X's too only
+                # when X speaks for LASD (its head, member or spokesperson), or of
+                # its own force ("our police department does not coordinate with ICE")
+                inner = next((m for m in actors if m.tok_start <= inner_subject.i < m.tok_end), None)
+                if inner is not None and inner is not actor:
+                    if actor.type != "official" or not _same_body(actor.affiliation, inner):
+                        continue
+                elif inner is None and inner_subject.lemma_.lower() not in OWN_FORCE:
                     continue
-                composed = self.compose(clause, target, doc, actor)
-                if composed is None:
-                    continue
-                stance, relation, cue, negated, inner_subject = composed
-                if inner_subject is not None and inner_subject.lower_ not in FIRST_PERSON:
-                    # "X said LASD would not participate": LASD's stance; X's too only
-                    # when X speaks for LASD (its head, member or spokesperson)
-                    inner = next((m for m in actors if m.tok_start <= inner_subject.i < m.tok_end), None)
-                    if inner is not None and inner is not actor:
-                        if actor.type != "official" or not _same_body(actor.affiliation, inner):
-                            continue
-                findings.append(Finding(actor, target, stance, relation, sent.start_char,
-                                        sent.end_char, cue, negated=negated))
+            findings.append(Finding(actor, target, stance, relation, sent.start_char,
+                                    sent.end_char, cue, negated=negated))
         return findings
 
 
@@ -354,3 +387,10 @@ def _same_body(affiliation: str | None, mention: Mention) -> bool:
     names = {mention.name.lower(), *(a.lower() for a in mention.aliases)}
     aff = affiliation.lower()
     return aff in names or any(n and (n in aff or aff in n) for n in names)
+
+
+def _names_itself(actor: Mention, target: Mention) -> bool:
+    words = set(re.findall(r"[\w()]+", target.name.lower()))
+    names = {actor.name.lower(), *(a.lower() for a in actor.aliases)}
+    short = {n for n in names if " " not in n}
+    return bool(short & words) or any(len(n) > 6 and n in target.name.lower() for n in names)

@@ -14,8 +14,17 @@
   const page = readJSON("sg-page");
   const nodeItems = readJSON("sg-nodes");
   const edgeItems = readJSON("sg-edges");
-  const info = page.nodes; // id -> {label, type, group, aliases, role}
-  const edgeInfo = page.edges; // id -> {kind, from, to, polarity, label, years, stances}
+  const info = page.nodes; // id -> {type, aliases, role}; label and group added below
+  const edgeInfo = page.edges; // id -> {kind, polarity, years, stances}; from, to, label below
+  for (const n of nodeItems) {
+    info[n.id].label = n.label;
+    info[n.id].group = n.group;
+  }
+  for (const e of edgeItems) {
+    edgeInfo[e.id].from = e.from;
+    edgeInfo[e.id].to = e.to;
+    edgeInfo[e.id].label = e.label;
+  }
 
   // ------------------------------------------------------------ small DOM helpers
 
@@ -158,23 +167,24 @@
     return el("span", { class: "sg-badge sg-" + polarity, text: polarity });
   }
 
-  function stanceItem(stance) {
-    const when = stance.date || stance.article_date;
+  function stanceItem(stance, polarity) {
+    const article = page.articles[stance.article] || {};
+    const when = stance.date || article.date;
     const source = el("div", { class: "sg-source" });
-    const url = safeUrl(stance.url);
-    const title = stance.title || stance.doc || "the article";
+    const url = safeUrl(article.url);
+    const title = article.title || article.doc || "the article";
     if (url) {
       source.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: title }));
     } else {
       source.appendChild(el("span", { text: title }));
     }
     const details = [];
-    if (stance.publisher) details.push(stance.publisher);
-    if (stance.article_date) details.push(stance.article_date);
-    if (stance.doc && stance.doc !== title) details.push(stance.doc);
+    if (article.publisher) details.push(article.publisher);
+    if (article.date) details.push(article.date);
+    if (article.doc && article.doc !== title) details.push(article.doc);
     if (details.length) source.appendChild(text(" · " + details.join(" · ")));
-    return el("div", { class: "sg-stance sg-" + stance.polarity }, [
-      el("div", {}, [badge(stance.polarity), text(stance.relation.replace(/_/g, " ") + (when ? " · " + when : ""))]),
+    return el("div", { class: "sg-stance sg-" + polarity }, [
+      el("div", {}, [badge(polarity), text(stance.relation.replace(/_/g, " ") + (when ? " · " + when : ""))]),
       el("blockquote", { text: stance.quote || "(no quote recorded)" }),
       source,
     ]);
@@ -186,7 +196,7 @@
       ? el("h3", {}, [nodeButton(e.from), text(" " + e.label + " "), nodeButton(e.to)])
       : null;
     if (e.kind === "org") return el("div", {}, [title]);
-    return el("div", { class: "sg-edge" }, [title].concat(e.stances.map(stanceItem)));
+    return el("div", { class: "sg-edge" }, [title].concat(e.stances.map((s) => stanceItem(s, e.polarity))));
   }
 
   function showEdge(id) {
@@ -346,7 +356,7 @@
   function stanceEdgeShown(e) {
     if (!state.polarities.has(e.polarity)) return false;
     if (!state.groups.has(info[e.from].group) || !state.groups.has(info[e.to].group)) return false;
-    if (state.target !== "" && e.to !== state.target) return false;
+    if (state.target !== "" && e.to !== state.target && !(page.narrower[state.target] || []).includes(e.to)) return false;
     return e.years.some((y) => (y === "" ? state.undated : (state.from === "" || y >= state.from) && (state.to === "" || y <= state.to)));
   }
 
@@ -462,8 +472,11 @@
   function resetFilters() {
     for (const box of checkboxes) box.checked = box.defaultChecked;
     for (const box of selects) box.value = "";
-    state.groups = new Set(Object.keys(groupCount));
-    state.polarities = new Set(["oppose", "support", "unknown", "org"]);
+    // refill the sets in place: the checkboxes' handlers hold on to them
+    state.groups.clear();
+    for (const g of Object.keys(groupCount)) state.groups.add(g);
+    state.polarities.clear();
+    for (const p of ["oppose", "support", "unknown", "org"]) state.polarities.add(p);
     state.target = "";
     state.from = "";
     state.to = "";

@@ -1,0 +1,199 @@
+"""How big a graph the HTML view handles: file size and time to interactive in Chromium.
+
+    python benchmarks/viz.py                 # 500, 5,000 and 20,000 nodes
+    python benchmarks/viz.py --sizes 5000    # one size
+
+For each size it writes a synthetic graph in the shape of docs/graph.md (N-Quads, one
+named graph per article: programs that many actors take positions on, officials who
+head agencies, a quote, title, date and URL per stance), then times:
+- python: read the graph from the store into the view model, lay it out and write the
+  HTML (`viz.write_view`);
+- ready: Debian's Chromium (headless, via Playwright) from navigation start to the
+  network's first complete drawing (`window.stancegraph.ready`), i.e. interactive;
+- search: typing a name into the search box until its node is selected and its panel shown;
+- redraw: one full redraw of the whole graph (a pan or zoom frame).
+No physics runs in the page (the layout is computed in Python), so there is no
+stabilisation phase: the first drawing is the final one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from stancegraph import store, viz
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ID = "https://w3id.org/stancegraph/id/"
+SG = "https://w3id.org/stancegraph/ns#"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+DCT = "http://purl.org/dc/terms/"
+SCHEMA = "https://schema.org/"
+OA = "http://www.w3.org/ns/oa#"
+PROV = "http://www.w3.org/ns/prov#"
+ACTOR_CLASSES = ["Jurisdiction", "LawEnforcementAgency", "GovernmentBody", "Group", "FederalAgency"]
+RELATIONS = [("declines", "Oppose"), ("condemns", "Oppose"), ("opposes", "Oppose"),
+             ("joins", "Support"), ("supports", "Support")]  # fmt: skip
+
+
+def lit(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def synthetic_graph(n_nodes: int, seed: int = 1) -> bytes:
+    """N-Quads for about n_nodes entities: 2% targets, 15% officials, the rest actors."""
+    rng = random.Random(seed)
+    n_targets = max(5, n_nodes // 50)
+    n_officials = n_nodes * 15 // 100
+    n_actors = n_nodes - n_targets - n_officials
+    out: list[str] = []
+    ent = "<" + ID + "graph/entities>"
+
+    def quad(s: str, p: str, o: str, g: str) -> None:
+        out.append(f"{s} {p} {o} {g} .\n")
+
+    targets = [f"<{ID}program-{i}>" for i in range(n_targets)]
+    for i, t in enumerate(targets):
+        quad(t, RDF_TYPE, f"<{SG}Program>", ent)
+        quad(t, LABEL, lit(f"Program {i} (287(g) task force)"), ent)
+    actors = [f"<{ID}actor-{i}>" for i in range(n_actors)]
+    for i, a in enumerate(actors):
+        quad(a, RDF_TYPE, f"<{SG}{ACTOR_CLASSES[i % len(ACTOR_CLASSES)]}>", ent)
+        quad(a, LABEL, lit(f"Actor {i} County Sheriff's Office"), ent)
+    officials = [f"<{ID}official-{i}>" for i in range(n_officials)]
+    for i, o in enumerate(officials):
+        quad(o, RDF_TYPE, f"<{SG}Official>", ent)
+        quad(o, LABEL, lit(f"Official {i} Smith"), ent)
+        quad(o, f"<{SG}role>", lit("Sheriff"), ent)
+        quad(o, "<http://www.w3.org/ns/org#headOf>", actors[i % n_actors], ent)
+
+    weights = [1.0 / (k + 1) for k in range(n_targets)]  # a few programs draw most stances
+    stance_no = 0
+    for who in actors + officials:
+        for _ in range(rng.choice([1, 1, 1, 2, 3])):
+            target = rng.choices(targets, weights)[0]
+            relation, polarity = rng.choice(RELATIONS)
+            year = rng.randint(2015, 2024)
+            doc = f"a{stance_no // 3}"
+            art, g = f"<{ID}article/{doc}>", f"<{ID}graph/{doc}>"
+            if stance_no % 3 == 0:
+                quad(art, RDF_TYPE, f"<{SCHEMA}NewsArticle>", g)
+                quad(art, f"<{DCT}identifier>", lit(doc + ".txt"), g)
+                quad(art, f"<{DCT}title>", lit(f"County board votes on program, story {doc}"), g)
+                quad(art, f"<{DCT}date>", lit(f"{year}-05-07"), g)
+                quad(art, f"<{SCHEMA}url>", f"<https://news.example.org/{doc}>", g)
+            s = f"<{ID}stance/{stance_no:016x}>"
+            quad(s, RDF_TYPE, f"<{SG}Stance>", g)
+            quad(s, f"<{SG}actor>", who, g)
+            quad(s, f"<{SG}target>", target, g)
+            quad(s, f"<{SG}polarity>", f"<{SG}{polarity}>", g)
+            quad(s, f"<{SG}relation>", lit(relation), g)
+            quad(s, f"<{DCT}date>", lit(f"{year}-05-06"), g)
+            quad(s, f"<{PROV}wasDerivedFrom>", art, g)
+            ev = s[:-1] + "/evidence>"
+            tg, sel = s[:-1] + "/evidence/target>", s[:-1] + "/evidence/quote>"
+            quad(s, f"<{SG}evidence>", ev, g)
+            quad(ev, f"<{OA}hasTarget>", tg, g)
+            quad(tg, f"<{OA}hasSelector>", sel, g)
+            quad(sel, RDF_TYPE, f"<{OA}TextQuoteSelector>", g)
+            quote = f"The sheriff said the county {relation} the program after a long debate."
+            quad(sel, f"<{OA}exact>", lit(quote), g)
+            stance_no += 1
+    return "".join(out).encode("utf-8")
+
+
+def measure(n_nodes: int, folder: Path, browser) -> dict:
+    graph_file = folder / f"graph-{n_nodes}.nq"
+    graph_file.write_bytes(synthetic_graph(n_nodes))
+    t0 = time.perf_counter()
+    st = store.open_store(graph_file)
+    t1 = time.perf_counter()
+    report = viz.write_view(st, folder / f"view-{n_nodes}.html")
+    t2 = time.perf_counter()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    uri = report.path.resolve().as_uri()
+    requests: list[str] = []
+    context.route("**/*", lambda r: (requests.append(r.request.url), r.continue_()))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(uri, timeout=180_000)
+    page.wait_for_function("window.stancegraph && window.stancegraph.ready", timeout=180_000)
+    ready_ms = page.evaluate("window.stancegraph.readyAt")
+    search_ms = page.evaluate(
+        """() => { const t = performance.now();
+                   window.stancegraph.search('Official 7 Smith');
+                   return performance.now() - t; }"""
+    )
+    redraw_ms = page.evaluate(
+        """() => new Promise(done => {
+                const net = window.stancegraph.network;
+                net.unselectAll();
+                net.fit({animation: false});
+                const t = performance.now();
+                net.once('afterDrawing', () => done(performance.now() - t));
+                net.redraw();
+            })"""
+    )
+    context.close()
+    return {
+        "nodes": report.nodes,
+        "edges": report.edges,
+        "stances": report.stances,
+        "mb": report.bytes / 1e6,
+        "load_s": t1 - t0,
+        "python_s": t2 - t1,
+        "ready_s": ready_ms / 1000,
+        "search_ms": search_ms,
+        "redraw_ms": redraw_ms,
+        "offline": requests == [uri],
+        "errors": len(errors),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 20000])
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    header = (
+        f"{'nodes':>6} {'links':>6} {'stances':>7} {'file MB':>7} {'store s':>7} "
+        f"{'python s':>8} {'ready s':>7} {'search ms':>9} {'redraw ms':>9} offline errors"
+    )
+    print(header)
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for n in args.sizes:
+            r = measure(n, Path(tmp), browser)
+            print(
+                f"{r['nodes']:>6} {r['edges']:>6} {r['stances']:>7} {r['mb']:>7.2f} "
+                f"{r['load_s']:>7.2f} {r['python_s']:>8.2f} {r['ready_s']:>7.2f} "
+                f"{r['search_ms']:>9.0f} {r['redraw_ms']:>9.0f} {str(r['offline']):>7} "
+                f"{r['errors']:>6}",
+                flush=True,
+            )
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
