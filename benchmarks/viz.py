@@ -110,7 +110,10 @@ def synthetic_graph(n_nodes: int, seed: int = 1) -> bytes:
             quad(ev, f"<{OA}hasTarget>", tg, g)
             quad(tg, f"<{OA}hasSelector>", sel, g)
             quad(sel, RDF_TYPE, f"<{OA}TextQuoteSelector>", g)
-            quote = f"The sheriff said the county {relation} the program after a long debate."
+            quote = (  # a sentence of a typical length (~170 characters)
+                f"The sheriff said on Tuesday that the county {relation} the program after a "
+                f"long debate, citing the cost to local taxpayers and the trust of residents {doc}."
+            )
             quad(sel, f"<{OA}exact>", lit(quote), g)
             stance_no += 1
     return "".join(out).encode("utf-8")

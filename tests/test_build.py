@@ -104,15 +104,6 @@ def test_every_quote_is_the_article_text_at_its_offsets(seeds_graph):
     assert checked == len(set(seeds_graph.subjects(RDF.type, SG.Stance)))
 
 
-def test_mixed_folder_builds_the_good_and_lists_the_bad(seeds_copy, tmp_path):
-    (seeds_copy / "bin.txt").write_bytes(b"\x00\xff")
-    (seeds_copy / "latin1.txt").write_bytes("d\xe9j\xe0".encode("latin-1"))
-    report = build([seeds_copy], tmp_path / "out")
-    assert report.articles == 5
-    assert {Path(p).name for p, _ in report.skipped} == {"bin.txt", "latin1.txt"}
-    assert (tmp_path / "out" / TRIG_FILE).is_file()
-
-
 def test_nothing_readable_writes_nothing(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "bin.txt").write_bytes(b"\x00")

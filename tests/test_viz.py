@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,6 +200,14 @@ def test_hostile_text_never_appears_as_markup(page):
     assert HOSTILE_QUOTE in quotes  # the text itself survives, unchanged
 
 
+def test_a_hostile_name_in_the_page_title_is_escaped(view):
+    page = viz.render_html(viz.focus_view(view, HOSTILE_NAME, hops=1))
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert html.unescape(title) == f"stancegraph: {HOSTILE_NAME} (1 hop)"
+    outside = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
+    assert "__pwned" not in outside
+
+
 def test_json_for_script_escapes_everything_that_could_end_the_element():
     text = viz.script_json({"a": "</script><!-- & \u2028\u2029 >"})
     assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
@@ -239,6 +250,24 @@ def test_layout_places_every_node_deterministically_small_and_big():
         assert set(pos) == {n["id"] for n in view["nodes"]}
         assert pos == viz.layout(view)
         assert len(set(pos.values())) == len(pos)  # no two nodes on the same spot
+
+
+def test_same_bytes_whatever_the_hash_seed(graph_file):
+    """Sets iterate in an order that changes with PYTHONHASHSEED: none may leak into the page."""
+    script = (
+        "import hashlib, sys; sys.path.insert(0, sys.argv[2]);"
+        "from test_viz import synthetic_view; from stancegraph import viz;"
+        "page = viz.render_html(viz.make_view(sys.argv[1]));"
+        "big = repr(sorted(viz.layout(synthetic_view(900, 40)).items()));"
+        "print(hashlib.sha256((page + big).encode()).hexdigest())"
+    )
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        args = [sys.executable, "-c", script, str(graph_file), str(Path(__file__).parent)]
+        done = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
 
 
 # ---------------------------------------------------------------- the command

@@ -124,10 +124,7 @@ def coalitions(
         positive, weight="weight", resolution=resolution, seed=seed
     )
     blocs = sorted((sorted(c) for c in communities), key=lambda c: (-len(c), c))
-    groups = [
-        sorted(m for b in merged for m in blocs[b])
-        for merged in _merge_blocs(signed, blocs)
-    ]
+    groups = [sorted(m for b in merged for m in blocs[b]) for merged in _merge_blocs(signed, blocs)]
     groups = sorted((g for g in groups if len(g) > 1), key=lambda c: (-len(c), c))
     bloc_of = {m: i for i, b in enumerate(blocs) for m in b}
     held: dict[str, Counter] = defaultdict(Counter)  # actor -> (target, stance) -> evidence

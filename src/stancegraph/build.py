@@ -22,6 +22,7 @@ from rdflib import Dataset, Literal, URIRef
 from stancegraph import rdf
 from stancegraph.corpus import read_sources
 from stancegraph.model import DEFAULT_BASE_IRI, Article, Stance
+from stancegraph.resolve import resolve
 
 TURTLE_FILE = "stancegraph.ttl"
 TRIG_FILE = "stancegraph.trig"
@@ -66,7 +67,8 @@ def extract(
         for i in range(0, len(articles), CHUNK):
             stances.extend(extract_stances(articles[i : i + CHUNK]))
             progress(min(i + CHUNK, len(articles)), len(articles))
-    return articles, _resolve(stances, base_iri), skipped
+    texts = {a.doc: a.text for a in articles}
+    return articles, resolve(stances, base_iri, texts=texts), skipped
 
 
 def build(
@@ -187,12 +189,6 @@ def _retype_offsets(g) -> None:
             if isinstance(o, Literal) and o.datatype == rdf.XSD.integer and int(o) >= 0:
                 g.remove((s, prop, o))
                 g.add((s, prop, Literal(int(o), datatype=rdf.XSD.nonNegativeInteger)))
-
-
-def _resolve(stances: list[Stance], base_iri: str) -> list[Stance]:
-    """Entity resolution when the resolve module is there; the stances unchanged before."""
-    resolve = _optional("stancegraph.resolve", "resolve")
-    return stances if resolve is None else resolve(stances, base_iri)
 
 
 def _optional(module: str, name: str):

@@ -115,12 +115,12 @@ def build_command(sources: tuple[Path, ...], out_dir: Path) -> None:
         if bar is not None:
             bar.close()
     skipped = f" ({len(report.skipped)} skipped)" if report.skipped else ""
-    click.echo(f"read {report.articles} articles{skipped}")
+    click.echo(f"read {_count(report.articles, 'article')}{skipped}")
     for path, reason in report.skipped:
         click.echo(f"  skipped {path}: {reason}")
     click.echo(
-        f"extracted {report.stances} stances about {report.entities} entities "
-        f"({report.triples} triples)"
+        f"extracted {_count(report.stances, 'stance')} about "
+        f"{_count(report.entities, 'entity', 'entities')} ({_count(report.triples, 'triple')})"
     )
     click.echo("wrote " + ", ".join(str(f) for f in report.files))
 
@@ -259,6 +259,10 @@ class _ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _stdout(data: bytes) -> None:

@@ -221,9 +221,7 @@ def _read_entities(store, data: GraphData) -> None:
     for iri in set(entities) | set(classes) | actors | targets:
         attrs = entities[iri]
         cls = classes.get(iri, set())
-        attrs["actor_type"] = next(
-            (v for k, v in sorted(ACTOR_CLASSES.items()) if k in cls), None
-        )
+        attrs["actor_type"] = next((v for k, v in sorted(ACTOR_CLASSES.items()) if k in cls), None)
         attrs["target_type"] = next(
             (v for k, v in sorted(TARGET_CLASSES.items()) if k in cls), None
         )
@@ -391,9 +389,10 @@ def agreement(data: GraphData, max_partners: int | None = MAX_PARTNERS) -> Agree
     """Count, for each pair of actors, the evidence pairs that agree and that disagree.
 
     Two stances on the same target by two actors make one evidence pair: same stance,
-    agreement; opposite stances, disagreement. With S and O the actor × target counts of
-    support and oppose stances, agree = S·Sᵀ + O·Oᵀ and disagree = S·Oᵀ + O·Sᵀ, computed
-    as sparse products in blocks of actors.
+    agreement; opposite stances, disagreement. With D the actor × target matrix of
+    (support − oppose) stance counts and T that of all stance counts, D·Dᵀ gives
+    agree − disagree and T·Tᵀ gives agree + disagree for every pair: sparse products,
+    computed in blocks of actors.
 
     On a large graph a popular program makes every pair of its thousands of actors a
     tie, so each actor keeps only its `max_partners` strongest agreeing and strongest
@@ -411,52 +410,53 @@ def agreement(data: GraphData, max_partners: int | None = MAX_PARTNERS) -> Agree
     t_idx = {t: i for i, t in enumerate(targets)}
     rows = np.fromiter((a_idx[s.actor] for s in data.stances), dtype=np.int64)
     cols = np.fromiter((t_idx[s.target] for s in data.stances), dtype=np.int64)
-    sup = np.fromiter((s.sign > 0 for s in data.stances), dtype=bool)
-
-    def counts(mask):
-        ones = np.ones(int(mask.sum()), dtype=np.int64)
-        shape = (n, len(targets))
-        return sparse.csr_matrix((ones, (rows[mask], cols[mask])), shape=shape)
-
-    S, O = counts(sup), counts(~sup)  # noqa: E741 (S and O read as in the docstring)
-    St, Ot = S.T.tocsr(), O.T.tocsr()
+    signs = np.fromiter((s.sign for s in data.stances), dtype=np.int64)
+    shape = (n, len(targets))
+    net_m = sparse.csr_matrix((signs, (rows, cols)), shape=shape)  # D (duplicates summed)
+    all_m = sparse.csr_matrix((np.ones_like(signs), (rows, cols)), shape=shape)  # T
+    net_t, all_t = net_m.T.tocsr(), all_m.T.tocsr()
     limit = max_partners if max_partners is not None else n
-    kept: list[tuple] = []
+    parts: list[tuple] = []  # (lo, hi, net, total) arrays
     pruned = False
     for start in range(0, n, _CHUNK):
-        block = slice(start, min(n, start + _CHUNK))
-        agree = (S[block] @ St + O[block] @ Ot).tocoo()
-        disagree = (S[block] @ Ot + O[block] @ St).tocoo()
-        r = np.concatenate([agree.row, disagree.row]).astype(np.int64) + start
-        c = np.concatenate([agree.col, disagree.col]).astype(np.int64)
-        pv = np.concatenate([agree.data, np.zeros(disagree.nnz, dtype=np.int64)])
-        nv = np.concatenate([np.zeros(agree.nnz, dtype=np.int64), disagree.data])
-        off_diagonal = r != c
-        r, c, pv, nv = r[off_diagonal], c[off_diagonal], pv[off_diagonal], nv[off_diagonal]
-        if len(r) == 0:
-            continue
-        key = r * n + c
-        order = np.argsort(key, kind="stable")
-        key, pv, nv = key[order], pv[order], nv[order]
-        uniq, first = np.unique(key, return_index=True)
-        pos, neg = np.add.reduceat(pv, first), np.add.reduceat(nv, first)
-        rr, cc, net = uniq // n, uniq % n, pos - neg
-        nonzero = net != 0
-        rr, cc, pos, neg, net = rr[nonzero], cc[nonzero], pos[nonzero], neg[nonzero], net[nonzero]
-        sign = np.sign(net)
-        order = np.lexsort((cc, -np.abs(net), sign, rr))  # by row, sign, strength, IRI
-        group = (rr * 3 + sign + 1)[order]
-        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-        rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
-        pruned = pruned or bool((rank >= limit).any())
-        keep = order[rank < limit]
-        kept.append((rr[keep], cc[keep], pos[keep], neg[keep]))
-    pairs: dict[tuple[str, str], tuple[int, int]] = {}
-    for rr, cc, pos, neg in kept:
-        lo, hi = np.minimum(rr, cc), np.maximum(rr, cc)
-        for i, j, p, q in zip(lo.tolist(), hi.tolist(), pos.tolist(), neg.tolist(), strict=True):
-            pairs[(actors[i], actors[j])] = (p, q)
-    return Agreement(actors, dict(sorted(pairs.items())), max_partners, pruned)
+        net_b = net_m[start : start + _CHUNK] @ net_t
+        net_b.eliminate_zeros()  # pairs whose agreement and disagreement cancel
+        net_b.sort_indices()
+        tot_b = all_m[start : start + _CHUNK] @ all_t
+        tot_b.sort_indices()
+        for r in range(net_b.shape[0]):
+            i = start + r
+            cols_r = net_b.indices[net_b.indptr[r] : net_b.indptr[r + 1]]
+            vals_r = net_b.data[net_b.indptr[r] : net_b.indptr[r + 1]]
+            other = cols_r != i
+            cols_r, vals_r = cols_r[other], vals_r[other]
+            tcols = tot_b.indices[tot_b.indptr[r] : tot_b.indptr[r + 1]]
+            tvals = tot_b.data[tot_b.indptr[r] : tot_b.indptr[r + 1]]
+            for side in (vals_r > 0, vals_r < 0):
+                chosen, net = cols_r[side], vals_r[side]
+                if len(chosen) > limit:
+                    pruned = True
+                    # one int key per tie: strength first, then the lower IRI index wins
+                    key = np.abs(net).astype(np.int64) * n + (n - 1 - chosen)
+                    top = np.argpartition(-key, limit - 1)[:limit]
+                    chosen, net = chosen[top], net[top]
+                total = tvals[np.searchsorted(tcols, chosen)]  # T·Tᵀ has every D·Dᵀ entry
+                parts.append((np.minimum(chosen, i), np.maximum(chosen, i), net, total))
+    if not parts:
+        return Agreement(actors, {}, max_partners, pruned)
+    lo, hi, net, tot = (np.concatenate(x) for x in zip(*parts, strict=True))
+    _, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
+    pairs = {
+        (actors[i], actors[j]): ((t + d) // 2, (t - d) // 2)
+        for i, j, d, t in zip(
+            lo[first].tolist(),
+            hi[first].tolist(),
+            net[first].tolist(),
+            tot[first].tolist(),
+            strict=True,
+        )
+    }
+    return Agreement(actors, pairs, max_partners, pruned)
 
 
 def agreement_graph(data: GraphData, agree: Agreement | None = None) -> nx.Graph:

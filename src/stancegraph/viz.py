@@ -390,7 +390,8 @@ def focus_view(view: dict, name: str, hops: int = 1) -> dict:
     graph.add_edges_from((e["from"], e["to"]) for e in view["edges"])
     keep = set(nx.single_source_shortest_path_length(graph, centre["id"], cutoff=hops))
     edges = [e for e in view["edges"] if e["from"] in keep and e["to"] in keep]
-    return _subview(view, keep, edges, "focus", centre, f"{centre['label']} ({hops} hops)")
+    what = f"{centre['label']} ({hops} hop{'s' * (hops != 1)})"
+    return _subview(view, keep, edges, "focus", centre, what)
 
 
 def target_view(view: dict, name: str) -> dict:
@@ -449,13 +450,23 @@ def layout(view: dict) -> dict[str, tuple[float, float]]:
     graph.add_nodes_from(n["id"] for n in view["nodes"])
     graph.add_edges_from(sorted((e["from"], e["to"]) for e in view["edges"]))
     parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
-    boxes = [_component_layout(graph if len(c) == len(graph) else graph.subgraph(c), c)
+    boxes = [_component_layout(graph if len(c) == len(graph) else _induced(graph, c), c)
              for c in parts]  # fmt: skip
     return _pack(boxes)
 
 
 LINK = 150.0  # px: the length of a typical link
 GAP = 120.0  # px between packed components
+
+
+def _induced(graph: nx.Graph, nodes: list[str]) -> nx.Graph:
+    """The subgraph on `nodes`, in their order. (networkx's subgraph views iterate a set,
+    whose order changes with PYTHONHASHSEED, and so would the seeded layout.)"""
+    keep = set(nodes)
+    sub = nx.Graph()
+    sub.add_nodes_from(nodes)
+    sub.add_edges_from((u, v) for u in nodes for v in graph.neighbors(u) if v in keep)
+    return sub
 
 
 def _component_layout(graph: nx.Graph, ids: list[str]) -> dict[str, tuple[float, float]]:
@@ -471,7 +482,7 @@ def _component_layout(graph: nx.Graph, ids: list[str]) -> dict[str, tuple[float,
 
     degree = dict(graph.degree())
     backbone = sorted(ids, key=lambda n: (-degree[n], n))[:SPRING_MAX]
-    pos = nx.spring_layout(graph.subgraph(backbone), seed=SEED, iterations=80)
+    pos = nx.spring_layout(_induced(graph, backbone), seed=SEED, iterations=80)
     spread = 2.5 * LINK * math.sqrt(len(ids) / 5.0)
     placed = {n: (pos[n][0] * spread, pos[n][1] * spread) for n in backbone}
     children: Counter[str] = Counter()

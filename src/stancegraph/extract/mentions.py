@@ -220,10 +220,56 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
             continue  # "ICE" inside "ICE detainer requests" is part of the target's name
         mentions.append(mention)
     mentions = _collective_members(doc, mentions)
+    mentions = _titled_people(doc, lexicon, mentions)
+    mentions = _collective_bodies(doc, mentions)
     # a place inside an official's title ("Sarasota County" in "Sarasota County Sheriff
     # Tom Knight") is part of the title, not an actor of its own
     titled = [(m.title_start, m.start) for m in mentions if m.title_start is not None]
     return [m for m in mentions if not any(a <= m.start and m.end <= b for a, b in titled)]
+
+
+LEGISLATORS = {"lawmakers", "legislators", "legislature", "supervisors", "commissioners",
+               "councilmembers", "trustees", "senators", "representatives"}
+
+
+def _collective_bodies(doc, mentions: list[Mention]) -> list[Mention]:
+    """A place with a collective noun for its elected members is that place's body:
+    "Connecticut lawmakers", "San Diego County supervisors"."""
+    out = []
+    for m in mentions:
+        head = doc[m.tok_end] if m.tok_end < len(doc) else None
+        if (m.type == "jurisdiction" and head is not None and head.lower_ in LEGISLATORS
+                and doc[m.tok_end - 1].dep_ == "compound"):
+            span = doc[m.tok_start:m.tok_end + 1]
+            m = Mention("actor", f"{m.name} {head.text}", "government_body", span.start_char,
+                        span.end_char, span.start, span.end, head.i)
+        out.append(m)
+    return out
+
+
+def _titled_people(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Mention]:
+    """Names the NER missed after a capitalised post title: "County Executive Steuart Pittman"."""
+    covered = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    found = []
+    for tok in doc:
+        if not tok.text[:1].isupper() or tok.lower_.rstrip(".") not in lexicon.titles:
+            continue
+        run = []
+        j = tok.i + 1
+        while j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].text[:1].isupper() and len(run) < 3:
+            run.append(doc[j])
+            j += 1
+        if len(run) < 2 or any(t.i in covered for t in run):
+            continue
+        if doc[j - 1].ent_type_ in ("GPE", "ORG") or doc[j - 1].lower_ in lexicon.titles:
+            continue
+        span = doc[run[0].i:run[-1].i + 1]
+        mention = Mention("actor", span.text, "official", span.start_char, span.end_char,
+                          span.start, span.end, span.root.i)
+        _add_role(doc, span, mention, lexicon)
+        found.append(mention)
+        covered.update(range(span.start, span.end))
+    return sorted(mentions + found, key=lambda m: m.start)
 
 
 COLLECTIVE_SUFFIX = {"counties": ("County", "county"), "parishes": ("Parish", "county"),

@@ -150,6 +150,8 @@ class SentenceReader:
         for _ in range(12):
             if tok.dep_ in SUBJECT_DEPS:
                 return tok.head, "subject"
+            if tok.dep_ == "poss" and tok.head.lemma_.lower() in self.lex.nouns:
+                return tok.head, "possessor"  # "the Department of Justice's lawsuit against"
             if tok.dep_ == "nsubjpass":
                 break
             if tok.dep_ == "pobj" and tok.head.lower_ == "by" and tok.head.dep_ == "agent":
@@ -202,11 +204,13 @@ class SentenceReader:
         inside = range(target.tok_start, target.tok_end)
         elements: list[tuple[str, str | None]] = []  # ("pred", relation) or ("neg", None)
         speech_subject = None
+        negated_by_verb = False
         for k, tok in enumerate(path):
             nxt = path[k + 1] if k + 1 < len(path) else None
             if k > 0 and tok.dep_ == "conj" and tok.pos_ in ("VERB", "AUX"):
                 if any(c.dep_ in SUBJECT_DEPS for c in tok.children):
                     return None  # a coordinated clause with a subject of its own
+                elements = []  # "removed X and stopped Y": the first verb is not over Y
             if 0 < k < len(path) - 1 and tok.dep_ == "relcl" and path[k - 1].pos_ == "NOUN" and (
                 path[k - 1].lemma_.lower() not in self.lex.nouns
             ):
@@ -262,6 +266,14 @@ class SentenceReader:
                     if relation:
                         elements.insert(len(elements) - 1, ("pred", relation))
                         relation = None
+            if (tok.lower_ == "from" and tok.dep_ == "prep" and nxt is not None
+                    and nxt.dep_ == "pcomp" and not negated_by_verb):
+                # "barring the police from helping ICE", even when the parser hangs
+                # "from helping" on an earlier verb
+                between = doc[clause.i + 1:tok.i] if clause.i < tok.i else []
+                if any(t.lemma_.lower() in self.lex.negating_verbs for t in between):
+                    elements.append(("neg", None))
+            negated_by_verb = negating
             if negating:
                 elements.append(("neg", None))
             elif relation and not passthrough:
