@@ -96,7 +96,10 @@ class Entities:
         for i in range(max(8, n_jurisdictions // 20)):
             self._target(f"County ordinance {i}", "law", None)
         places = [("Los Angeles County", "California")] + [
-            (f"{rng.choice(['Lake', 'Pine', 'River', 'Grand', 'Clay'])} County {i}", rng.choice(STATES))
+            (
+                f"{rng.choice(['Lake', 'Pine', 'River', 'Grand', 'Clay'])} County {i}",
+                rng.choice(STATES),
+            )
             for i in range(1, n_jurisdictions)
         ]
         for place, state in places:
@@ -121,7 +124,10 @@ class Entities:
             + [f"Advocacy group {i}" for i in range(n_jurisdictions // 10)]
         ):
             self._actor(name, "Group", None)
-        for name in ["U.S. Immigration and Customs Enforcement", "U.S. Customs and Border Protection"]:
+        for name in [
+            "U.S. Immigration and Customs Enforcement",
+            "U.S. Customs and Border Protection",
+        ]:
             self._actor(name, "FederalAgency", None)
         # skew: actors and targets drawn with Zipf-like weights, the seeds' at the head
         self.actor_weights = [1.0 / (r + 1) ** 1.1 for r in range(len(self.actors))]
@@ -209,8 +215,10 @@ def synthetic_nquads(n_triples: int, seed: int = 7) -> bytes:
             h = hashlib.sha1(f"{doc}{actor}{relation}{target}{k}".encode()).hexdigest()[:16]
             st = ID + "stance/" + h
             s = iri(st)
-            ev, tg, q, p = (iri(st + x) for x in ("/evidence", "/evidence/target",
-                                                  "/evidence/quote", "/evidence/position"))
+            ev, tg, q, p = (
+                iri(st + x)
+                for x in ("/evidence", "/evidence/target", "/evidence/quote", "/evidence/position")
+            )
             start = rng.randint(0, 5000)
             quote = f"Sentence {k} of {doc}: {relation} on the target, said the actor."
             quads += [
@@ -377,14 +385,22 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--rdflib-timeout", type=float, default=30.0,
-                    help="seconds per rdflib query run before it is reported as '> N s'")
+    ap.add_argument(
+        "--rdflib-timeout",
+        type=float,
+        default=30.0,
+        help="seconds per rdflib query run before it is reported as '> N s'",
+    )
     ap.add_argument("--no-rdflib", action="store_true")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     for i, size in enumerate(sizes):
-        bench(size, args.runs, with_rdflib=(i == 0 and not args.no_rdflib),
-              rdflib_timeout=args.rdflib_timeout)
+        bench(
+            size,
+            args.runs,
+            with_rdflib=(i == 0 and not args.no_rdflib),
+            rdflib_timeout=args.rdflib_timeout,
+        )
     return 0
 
 

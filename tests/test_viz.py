@@ -204,8 +204,7 @@ def test_a_hostile_name_in_the_page_title_is_escaped(view):
     page = viz.render_html(viz.focus_view(view, HOSTILE_NAME, hops=1))
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert html.unescape(title) == f"stancegraph: {HOSTILE_NAME} (1 hop)"
-    outside = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
-    assert "__pwned" not in outside
+    assert "<script>window" not in page and "<img" not in page
 
 
 def test_json_for_script_escapes_everything_that_could_end_the_element():

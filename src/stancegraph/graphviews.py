@@ -371,7 +371,7 @@ def export_graph(data: GraphData) -> nx.MultiDiGraph:
     return g
 
 
-MAX_PARTNERS = 50  # agreement ties each actor keeps per sign (None: all)
+MAX_PARTNERS = 25  # agreement ties each actor keeps per sign (None: all)
 _CHUNK = 512  # actors per block of the sparse agreement product
 
 
@@ -417,13 +417,12 @@ def agreement(data: GraphData, max_partners: int | None = MAX_PARTNERS) -> Agree
     net_t, all_t = net_m.T.tocsr(), all_m.T.tocsr()
     limit = max_partners if max_partners is not None else n
     parts: list[tuple] = []  # (lo, hi, net, total) arrays
+    scratch = np.zeros(n, dtype=np.int64)  # one row of T·Tᵀ, spread out for lookups
     pruned = False
     for start in range(0, n, _CHUNK):
         net_b = net_m[start : start + _CHUNK] @ net_t
         net_b.eliminate_zeros()  # pairs whose agreement and disagreement cancel
-        net_b.sort_indices()
         tot_b = all_m[start : start + _CHUNK] @ all_t
-        tot_b.sort_indices()
         for r in range(net_b.shape[0]):
             i = start + r
             cols_r = net_b.indices[net_b.indptr[r] : net_b.indptr[r + 1]]
@@ -431,7 +430,7 @@ def agreement(data: GraphData, max_partners: int | None = MAX_PARTNERS) -> Agree
             other = cols_r != i
             cols_r, vals_r = cols_r[other], vals_r[other]
             tcols = tot_b.indices[tot_b.indptr[r] : tot_b.indptr[r + 1]]
-            tvals = tot_b.data[tot_b.indptr[r] : tot_b.indptr[r + 1]]
+            scratch[tcols] = tot_b.data[tot_b.indptr[r] : tot_b.indptr[r + 1]]
             for side in (vals_r > 0, vals_r < 0):
                 chosen, net = cols_r[side], vals_r[side]
                 if len(chosen) > limit:
@@ -440,8 +439,9 @@ def agreement(data: GraphData, max_partners: int | None = MAX_PARTNERS) -> Agree
                     key = np.abs(net).astype(np.int64) * n + (n - 1 - chosen)
                     top = np.argpartition(-key, limit - 1)[:limit]
                     chosen, net = chosen[top], net[top]
-                total = tvals[np.searchsorted(tcols, chosen)]  # T·Tᵀ has every D·Dᵀ entry
+                total = scratch[chosen]  # T·Tᵀ has an entry wherever D·Dᵀ has one
                 parts.append((np.minimum(chosen, i), np.maximum(chosen, i), net, total))
+            scratch[tcols] = 0
     if not parts:
         return Agreement(actors, {}, max_partners, pruned)
     lo, hi, net, tot = (np.concatenate(x) for x in zip(*parts, strict=True))

@@ -155,7 +155,7 @@ def resolve(stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI,
             wikidata=entity.wikidata or (known.wikidata if known else None),
         )
 
-    return [
+    resolved = [
         replace(
             s,
             actor=canonical(s.actor, s.doc),
@@ -164,6 +164,22 @@ def resolve(stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI,
         )
         for s in stances
     ]
+    return deduplicate(resolved)
+
+
+def deduplicate(stances: list[Stance]) -> list[Stance]:
+    """One stance per (article, actor, stance, target) once names are resolved: two
+    names of one thing in an article give one record, the most confident, in first place."""
+    best: dict[tuple[str, str, str, str], int] = {}
+    out: list[Stance] = []
+    for s in stances:
+        key = (s.doc, s.actor.id or s.actor.name, s.stance, s.target.id or s.target.name)
+        if key not in best:
+            best[key] = len(out)
+            out.append(s)
+        elif s.confidence > out[best[key]].confidence:
+            out[best[key]] = s
+    return out
 
 
 SERVED = re.compile(

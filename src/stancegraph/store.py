@@ -244,8 +244,7 @@ def term_json(term) -> dict | None:
 def results_json(names: list[str], table: list[list]) -> dict:
     """SPARQL 1.1 Query Results JSON for a list of rows."""
     bindings = [
-        {n: term_json(t) for n, t in zip(names, row, strict=True) if t is not None}
-        for row in table
+        {n: term_json(t) for n, t in zip(names, row, strict=True) if t is not None} for row in table
     ]
     return {"head": {"vars": names}, "results": {"bindings": bindings}}
 

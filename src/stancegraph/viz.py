@@ -481,7 +481,11 @@ def _component_layout(graph: nx.Graph, ids: list[str]) -> dict[str, tuple[float,
         return {n: (pos[n][0] * scale, pos[n][1] * scale) for n in ids}
 
     degree = dict(graph.degree())
-    backbone = sorted(ids, key=lambda n: (-degree[n], n))[:SPRING_MAX]
+    best = sorted(ids, key=lambda n: (-degree[n], n))[:SPRING_MAX]
+    # only the backbone's biggest connected part: a node cut off from it would be pushed
+    # to the far edge; breadth first from the backbone places it beside a neighbour instead
+    core = max(nx.connected_components(_induced(graph, best)), key=lambda c: (len(c), min(c)))
+    backbone = [n for n in best if n in core]
     pos = nx.spring_layout(_induced(graph, backbone), seed=SEED, iterations=80)
     spread = 2.5 * LINK * math.sqrt(len(ids) / 5.0)
     placed = {n: (pos[n][0] * spread, pos[n][1] * spread) for n in backbone}
@@ -758,7 +762,6 @@ def _csp(scripts: Iterable[str], styles: Iterable[str]) -> str:
             "default-src 'none'",
             "script-src " + " ".join(digest(s) for s in scripts),
             "style-src " + " ".join(digest(s) for s in styles),
-            "img-src data:",
             "base-uri 'none'",
             "form-action 'none'",
         ]

@@ -23,6 +23,7 @@ class TargetEntry:
     broader: str | None = None
     generic: str | None = None  # "bill", "act", "measure": a name built from the match
     refers_to: tuple[str, ...] = ()  # types of an earlier target this may refer back to
+    owner: str | None = None  # the agency that runs it
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def load_lexicon() -> Lexicon:
             broader=t.get("broader"),
             generic=t.get("generic"),
             refers_to=tuple(t.get("refers_to", ())),
+            owner=t.get("owner"),
         )
         for t in targets_data["target"]
     )

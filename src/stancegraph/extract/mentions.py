@@ -79,6 +79,7 @@ class Mention:
     aliases: set[str] = field(default_factory=set)
     title_start: int | None = None  # officials: where the title before the name starts
     implicit: bool = False  # the understood object of a verb ("stopped complying [with X]")
+    owner: str | None = None  # targets: the agency that runs the program
 
     @property
     def is_anaphor(self) -> bool:
@@ -150,7 +151,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                     Mention(
                         "target", name, entry.type, span.start_char, span.end_char,
                         span.start, span.end, span.root.i, broader=entry.broader,
-                        anaphor_types=entry.refers_to,
+                        anaphor_types=entry.refers_to, owner=entry.owner,
                     )
                 )
     for tok in doc:

@@ -15,9 +15,11 @@ from stancegraph.extract.mentions import Mention, find_actors, find_targets
 from stancegraph.extract.nlp import parse
 from stancegraph.extract.quotes import QuoteReader
 from stancegraph.extract.stances import Finding, SentenceReader
+from stancegraph.extract.votes import member_votes
 from stancegraph.model import Article, Entity, Evidence, Stance
 
-CUE_CONFIDENCE = {"verb": 0.9, "nested": 0.8, "speech": 0.75, "evaluation": 0.6, "member": 0.7}
+CUE_CONFIDENCE = {"verb": 0.9, "nested": 0.8, "speech": 0.75, "evaluation": 0.6, "member": 0.7,
+                  "owner": 0.7}
 
 
 def extract_stances(articles: list[Article]) -> list[Stance]:
@@ -46,10 +48,33 @@ def article_stances(article: Article, doc) -> list[Stance]:
         earlier = [t for t in targets if window <= t.start < sent.start_char]
         topic = earlier[-1] if earlier else None
         speakers = quotes.speakers_as_actors(sent)
-        findings.extend(reader.read(sent, sent_actors + speakers, sent_targets, topic))
+        here = reader.read(sent, sent_actors + speakers, sent_targets, topic)
+        here += member_votes(sent, sent_actors, findings, here)
+        here += _owners(reader, sent, sent_actors, sent_targets, quotes.speaker_of, here)
+        findings.extend(here)
         findings.extend(quotes.evaluations(sent, sent_targets))
     findings.extend(_spoken_for(findings))
     return _to_stances(article, doc, findings)
+
+
+def _owners(reader, sent, actors, targets, speaker_of, here) -> list[Finding]:
+    """An agency that announces, describes or defends its own program supports it."""
+    out = []
+    speaker = speaker_of.get(sent.start_char)
+    for target in targets:
+        if not target.owner:
+            continue
+        owners = [a for a in actors if a.name == target.owner and not reader.negated(
+            sent.doc[a.head].head)]
+        acting = [a for a in owners if reader.clause_of(a, sent.doc)[0] is not None]
+        if speaker is not None and speaker.name == target.owner:
+            acting.append(speaker)
+        if not acting or any(f.actor.name == target.owner and f.target.name == target.name
+                             for f in here + out):
+            continue
+        out.append(Finding(acting[0], target, "support", "supports", sent.start_char,
+                           sent.end_char, "owner"))
+    return out
 
 
 def _spoken_for(findings: list[Finding]) -> list[Finding]:

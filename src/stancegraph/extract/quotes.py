@@ -17,16 +17,18 @@ from collections import Counter
 
 from stancegraph.extract.lexicon import Lexicon
 from stancegraph.extract.mentions import Mention
-from stancegraph.extract.stances import FIRST_PERSON, Finding
+from stancegraph.extract.stances import FIRST_PERSON, Finding, SentenceReader
 
 EVALUATION_DEPTH = 2  # only words near the top of the parse judge what the sentence is about
-TOPIC_WINDOW = 4  # sentences back to look for what a quotation is about
+TOPIC_WINDOW = 4
+NO_SPEAKER = Mention("actor", "", "", -1, -1, -1, -1, -1)  # said by someone unnamed  # sentences back to look for what a quotation is about
 QUOTE = re.compile(r"[“\"]([^”\"]{8,}?)(?:[”\"]|\n\n|$)", re.S)
 
 
 class QuoteReader:
     def __init__(self, lexicon: Lexicon, doc, actors: list[Mention], targets: list[Mention]):
         self.lex = lexicon
+        self.reader = SentenceReader(lexicon)
         self.doc = doc
         self.actors = actors
         self.targets = targets
@@ -38,7 +40,9 @@ class QuoteReader:
     # ------------------------------------------------------------ speakers
 
     def _speaker_in(self, sent) -> Mention | None:
-        """The actor who is the subject of a verb of saying in this sentence."""
+        """The actor who is the subject of a verb of saying in this sentence. A verb of
+        saying whose subject is no named actor ("advocates said") gives NO_SPEAKER."""
+        unnamed = False
         for tok in sent:
             if tok.lemma_.lower() not in self.lex.speech_verbs or tok.pos_ not in ("VERB", "AUX"):
                 continue
@@ -47,6 +51,13 @@ class QuoteReader:
                     mention = self._actor_at(child.i)
                     if mention is not None:
                         return mention
+                    unnamed = unnamed or child.pos_ in ("NOUN", "PROPN")
+        # "groups such as the ACLU say": the named member of the subject speaks
+        for m in self.actors:
+            if sent.start_char <= m.start < sent.end_char:
+                clause, _ = self.reader.clause_of(m, self.doc)
+                if clause is not None and clause.lemma_.lower() in self.lex.speech_verbs:
+                    return m
         # "According to X, ..." / "a statement from X"
         for tok in sent:
             if tok.lower_ == "according" and tok.nbor(1).lower_ == "to":
@@ -54,7 +65,7 @@ class QuoteReader:
                     mention = self._actor_at(t.i)
                     if mention is not None:
                         return mention
-        return None
+        return NO_SPEAKER if unnamed else None
 
     def _actor_at(self, i: int) -> Mention | None:
         for m in self.actors:
@@ -83,6 +94,8 @@ class QuoteReader:
                     speaker = self._speaker_in(sents[k])
             if speaker is None and previous is not None and previous[0] >= inside[0] - 3:
                 speaker = previous[1]  # a quotation that runs on from the last one
+            if speaker is NO_SPEAKER:
+                speaker = None
             if speaker is not None:
                 previous = (inside[-1], speaker)
                 for k in inside:
@@ -90,7 +103,7 @@ class QuoteReader:
         for s in sents:  # verbs of saying outside quotations: "X said the plan is ..."
             if s.start_char not in self.speaker_of:
                 speaker = self._speaker_in(s)
-                if speaker is not None:
+                if speaker is not None and speaker is not NO_SPEAKER:
                     self.speaker_of[s.start_char] = speaker
 
     def _paragraph_break(self, k: int, inside: list[int]) -> bool:

@@ -44,8 +44,9 @@ SUBJECT_DEPS = {"nsubj", "csubj", "expl"}
 NP_INTERNAL = {"conj", "appos", "compound", "flat", "nmod", "cc", "amod", "poss"}
 COLLECTIVE_HEADS = {"officials", "counties", "cities", "sheriffs", "agencies", "jurisdictions",
                     "departments", "members", "supervisors", "trustees", "leaders", "towns",
-                    "offices", "councils", "governments", "communities", "states", "parishes"}
-LIST_PREPS = {"including", "in", "from", "of", "like", "such"}
+                    "offices", "councils", "governments", "communities", "states", "parishes",
+                    "groups", "organizations", "advocates", "unions", "associations"}
+LIST_PREPS = {"including", "in", "from", "of", "like", "such", "as"}
 FIRST_PERSON = {"i", "we", "me", "us", "my", "our"}
 # what a speaker's own organisation is called in their reported words
 OWN_FORCE = {"police", "department", "officer", "deputy", "city", "county", "office", "agency",
@@ -107,6 +108,8 @@ class SentenceReader:
     def negated(self, tok) -> bool:
         """"not", "never", "no longer", "n't" on the token or its auxiliaries."""
         for child in tok.children:
+            if child.dep_ == "neg" and child.nbor(1).lower_ == "only":
+                continue  # "not only ... but also"
             if child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ == "no"):
                 return True
             if child.dep_ == "advmod" and child.lower_ in ("longer", "never"):
@@ -151,6 +154,8 @@ class SentenceReader:
             if tok.dep_ in SUBJECT_DEPS:
                 return tok.head, "subject"
             if tok.dep_ == "poss" and tok.head.lemma_.lower() in self.lex.nouns:
+                if tok.head.head.lemma_.lower() in self.lex.negating_verbs:
+                    return None, None  # "has lifted its opposition": no longer a position
                 return tok.head, "possessor"  # "the Department of Justice's lawsuit against"
             if tok.dep_ == "nsubjpass":
                 break
@@ -249,7 +254,8 @@ class SentenceReader:
             negating = (
                 lemma in self.lex.negating_verbs
                 and nxt is not None
-                and (nxt.dep_ in ("xcomp", "pcomp") or (nxt.dep_ == "dobj" and nxt.tag_ == "VBG")
+                and (nxt.dep_ in ("xcomp", "pcomp")
+                     or (nxt.dep_ == "dobj" and (nxt.tag_ == "VBG" or nxt.lemma_.lower() in self.lex.nouns))
                      or (nxt.dep_ == "prep" and nxt.lower_ in ("of", "from")))
             )
             passthrough = (
