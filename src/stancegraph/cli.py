@@ -239,6 +239,104 @@ def viz_command(
     )
 
 
+# ---------------------------------------------------------------- query, serve, push
+
+
+@main.command("query")
+@click.argument("sparql", required=False)
+@click.option(
+    "--file",
+    "query_file",
+    metavar="F",
+    help="A .rq file, or the name of a bundled query (see `stancegraph queries`).",
+)
+@graph_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv"]),
+    default="table",
+    show_default=True,
+    help="SELECT results: an aligned table, SPARQL 1.1 Query Results JSON, CSV or TSV. "
+    "CONSTRUCT/DESCRIBE print Turtle, ASK prints true or false.",
+)
+def query_command(sparql: str | None, query_file: str | None, graph: Path, fmt: str) -> None:
+    """Run a SPARQL query (QUERY or --file F) over the graph. The prefixes sg, prov, oa,
+    dcterms, schema, skos, org, rdfs, owl, xsd and rdf need no declaration."""
+    from stancegraph import store
+
+    if (sparql is None) == (query_file is None):
+        raise Failure("give either a QUERY or --file F, not both or neither", 2)
+    text = sparql if query_file is None else store.find_query(query_file)
+    st = store.open_store(graph)
+    _stdout(store.render(store.query(st, text), fmt))
+
+
+@main.command("queries")
+def queries_command() -> None:
+    """List the bundled example queries: the name, then the question it asks."""
+    from stancegraph import store
+
+    bundled = store.bundled_queries()
+    width = max((len(q.name) for q in bundled), default=0)
+    for q in bundled:
+        click.echo(f"{q.name.ljust(width)}  {q.description}")
+
+
+@main.command("serve")
+@graph_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a query may run before it is stopped (HTTP 503).",
+)
+@click.option(
+    "--max-rows",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows (or triples) a response holds at most.",
+)
+def serve_command(graph: Path, host: str, port: int, timeout: float, max_rows: int) -> None:
+    """A read-only SPARQL 1.1 endpoint at /sparql, a query page at /, the view at /graph."""
+    from stancegraph import server, store
+
+    store.open_store(graph)  # a bad --graph fails here, before the server starts
+    click.echo(
+        f"serving {graph} at http://{host}:{port}/ (SPARQL endpoint: /sparql); Ctrl-C stops",
+        err=True,
+    )
+    server.serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows)
+
+
+@main.command("push")
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The server's SPARQL 1.1 Graph Store endpoint, e.g. http://localhost:7878/store "
+    "(Oxigraph) or http://localhost:3030/DATASET/data (Fuseki).",
+)
+@graph_option
+def push_command(endpoint: str, graph: Path) -> None:
+    """Send the graph to an existing SPARQL server, one named graph per article (HTTP PUT)."""
+    from urllib.parse import urlsplit
+
+    from stancegraph import store
+
+    if urlsplit(endpoint).scheme not in ("http", "https") or not urlsplit(endpoint).netloc:
+        raise Failure(f"--endpoint must be an http(s) URL, not {endpoint!r}", 2)
+    report = store.push(store.open_store(graph), endpoint)
+    click.echo(
+        f"pushed {_count(report.graphs, 'named graph')} "
+        f"({_count(report.triples, 'triple')}) to {report.endpoint}"
+    )
+
+
 # ---------------------------------------------------------------- helpers
 
 

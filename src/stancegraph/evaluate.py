@@ -41,7 +41,8 @@ CALIBRATION_THRESHOLD = 0.8  # issue 3: confidence >= 0.8 must be right >= 90% o
 CALIBRATION_TARGET = 0.9
 UNSEEN = re.compile(r"^d(\d+)\.")  # d12-d26: the dev articles about other states
 FIRST_UNSEEN = 12
-PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "it", "its"}
+PRONOUNS = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "it", "its", "i", "we",
+            "me", "us", "my", "our", "this", "that", "these", "those"}  # fmt: skip
 
 
 class EvaluationError(Exception):
@@ -180,9 +181,10 @@ def finding_features(f, text: str, speaker_body: bool) -> dict[str, str]:
 
 def _actor_ref(surface: str, mention) -> str:
     low = surface.lower()
-    if low in PERSON_PRONOUNS:
+    if low in PRONOUNS:
         return "pronoun"
-    if surface[:1].islower():
+    bare = re.sub(r"^(?:the|a|an)\s+", "", surface, flags=re.IGNORECASE)
+    if bare[:1].islower():
         return "description"  # "the department", "the sheriff"
     if _norm(surface) == _norm(mention.name):
         return "name"
@@ -192,17 +194,32 @@ def _actor_ref(surface: str, mention) -> str:
 
 
 def _target_ref(surface: str, mention) -> str:
+    """implicit (the understood object of a verb), pronoun, description ("the program":
+    a head noun the lexicon lists as anaphoric), gazetteer (a pattern of targets.toml
+    matches the words) or phrase (a noun phrase found by the parse)."""
     if getattr(mention, "implicit", False):
         return "implicit"
     low = surface.lower()
-    if low in PERSON_PRONOUNS or low in {"this", "that", "these", "those", "them", "they"}:
+    if low in PRONOUNS:
         return "pronoun"
-    norm_surface, norm_name = _norm(surface), _norm(mention.name)
-    if norm_surface == norm_name or (norm_surface and norm_surface in norm_name):
-        return "named"
-    if norm_name in norm_surface:
-        return "named"
-    return "description"  # "the program", "the plan"
+    words = re.sub(r"^(?:the|this|that|these|those|its|their)\s+", "", low).split()
+    lexicon = _lexicon()
+    anaphors = set(getattr(lexicon, "anaphors", {}) or {})
+    if surface == low and 0 < len(words) <= 2 and words[-1] in anaphors:
+        return "description"
+    for entry in getattr(lexicon, "targets", ()):
+        if any(p.search(surface) for p in entry.patterns):
+            return "gazetteer"
+    return "phrase"
+
+
+def _lexicon():
+    try:
+        from stancegraph.extract.lexicon import load_lexicon
+
+        return load_lexicon()
+    except Exception:  # a diagnostic only: without the lexicon every target is a phrase
+        return None
 
 
 def _norm(name: str) -> str:

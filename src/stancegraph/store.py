@@ -68,6 +68,10 @@ class QueryError(StoreError):
     """A query that cannot be parsed or run; the message says where."""
 
 
+class PushError(Exception):
+    """A push the server refused or could not receive; the message is one line."""
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -83,7 +87,8 @@ def write_store(trig: bytes, path: Path, fmt: str = "trig") -> None:
     try:
         store = ox.Store(str(tmp))
         try:
-            store.bulk_load(trig, _LOAD_FORMATS[fmt])
+            # lenient: skip re-validating IRIs that rdf.py already wrote; ~20% faster at 1M
+            store.bulk_load(trig, _LOAD_FORMATS[fmt], lenient=True)
         except SyntaxError as exc:
             raise StoreError(f"cannot load the graph into the store: {_one_line(exc)}") from exc
         store.flush()
@@ -293,6 +298,113 @@ def dump_graph(store: ox.Store, graph_iri: str | None, fmt: str = "nt") -> bytes
         format={"nt": ox.RdfFormat.N_TRIPLES, "turtle": ox.RdfFormat.TURTLE}[fmt],
         from_graph=name,
     )
+
+
+# ---------------------------------------------------------------- rendering for the terminal
+
+TABLE_CELL = 80  # characters a table cell shows before it is cut with "…"
+_SHORT = {**PREFIXES, "id": "https://w3id.org/stancegraph/id/"}
+
+
+def compact(term) -> str:
+    """A term as a person reads it: prefixed names for IRIs, bare values for literals."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        best = ""
+        for prefix, ns in _SHORT.items():
+            if term.value.startswith(ns) and len(ns) > len(_SHORT.get(best, "")):
+                best = prefix
+        return f"{best}:{term.value[len(_SHORT[best]):]}" if best else f"<{term.value}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return " ".join(term_value(term).split())
+
+
+def render(result, fmt: str = "table") -> bytes:
+    """A query result as the CLI prints it: SELECT in `fmt` (table, json, csv, tsv),
+    ASK as true/false (or SPARQL JSON), CONSTRUCT/DESCRIBE as Turtle."""
+    kind_ = kind(result)
+    if kind_ == "graph":
+        return serialize_triples(result, "turtle")
+    if kind_ == "ask":
+        if fmt == "json":
+            return serialize_ask(bool(result), "json") + b"\n"
+        return b"true\n" if bool(result) else b"false\n"
+    names, table, _ = rows(result)
+    if fmt == "table":
+        return _table(names, table).encode("utf-8")
+    data = serialize_select(names, table, fmt)
+    return data if data.endswith(b"\n") else data + b"\n"
+
+
+def _table(names: list[str], table: list[list]) -> str:
+    cells = [[_cut(compact(t)) for t in row] for row in table]
+    widths = [max([len(n), *(len(r[i]) for r in cells)]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in cells:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    lines.append(f"({len(table)} row{'s' if len(table) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= TABLE_CELL else text[: TABLE_CELL - 1] + "…"
+
+
+# ---------------------------------------------------------------- pushing to a server
+
+
+@dataclass(frozen=True)
+class PushReport:
+    endpoint: str
+    graphs: int  # named graphs sent
+    triples: int  # triples sent, the default graph's included
+
+
+def push(store: ox.Store, endpoint: str, timeout: float = 60.0) -> PushReport:
+    """Send every named graph (and the default graph) to a SPARQL 1.1 Graph Store
+    HTTP Protocol endpoint, one PUT each, so a graph outgrows one machine.
+
+    `endpoint` is the server's graph store URL (Oxigraph: http://host:7878/store,
+    Fuseki: http://host:3030/DATASET/data). PUT replaces each graph, so pushing
+    again gives the same server state. Raises PushError on the first failure.
+    """
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    parsed = urllib.parse.urlsplit(endpoint)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise PushError(f"--endpoint must be an http(s) URL, not {endpoint!r}")
+    sep = "&" if parsed.query else "?"
+    graphs = named_graphs(store)
+    sent = 0
+    for iri in [None, *graphs]:
+        body = dump_graph(store, iri, "nt")
+        if iri is None and not body.strip():
+            continue
+        target = "default" if iri is None else "graph=" + urllib.parse.quote(iri, safe="")
+        req = urllib.request.Request(
+            f"{endpoint}{sep}{target}",
+            data=body,
+            method="PUT",
+            headers={"Content-Type": "application/n-triples"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                resp.read()
+        except urllib.error.HTTPError as exc:
+            detail = " ".join(exc.read(300).decode("utf-8", "replace").split())
+            raise PushError(
+                f"{endpoint} refused graph {iri or 'default'}: HTTP {exc.code} {detail}"
+            ) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise PushError(f"cannot reach {endpoint}: {reason}") from None
+        sent += body.count(b"\n")
+    return PushReport(endpoint, len(graphs), sent)
 
 
 # ---------------------------------------------------------------- bundled queries

@@ -155,7 +155,6 @@ LABELS_QUERY = (
     + """SELECT DISTINCT ?e ?p ?label WHERE {
   VALUES ?p { rdfs:label skos:prefLabel skos:altLabel sg:role }
   ?e ?p ?label .
-  FILTER NOT EXISTS { ?e a sg:Stance }
 }"""
 )
 ORG_QUERY = (
@@ -340,7 +339,8 @@ def _count_degrees(view: dict) -> None:
 def find_node(view: dict, name: str, *, targets_only: bool = False) -> dict:
     """The node called `name` (its label, an alias or its IRI, any case); a name that is
     part of exactly one label also matches. Raises ViewError with close matches."""
-    nodes = [n for n in view["nodes"] if not targets_only or _is_target(view, n["id"])]
+    targets = {e["to"] for e in view["edges"] if e["kind"] == "stance"}
+    nodes = [n for n in view["nodes"] if not targets_only or n["id"] in targets]
     wanted = _norm(name)
     if not wanted:
         raise ViewError("an empty name matches nothing")
@@ -374,10 +374,6 @@ def _try_find(view: dict, name: str) -> dict | None:
 
 def _norm(text: str) -> str:
     return " ".join(text.casefold().replace("’", "'").split())
-
-
-def _is_target(view: dict, iri: str) -> bool:
-    return any(e["kind"] == "stance" and e["to"] == iri for e in view["edges"])
 
 
 def focus_view(view: dict, name: str, hops: int = 1) -> dict:

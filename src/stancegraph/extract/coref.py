@@ -45,6 +45,7 @@ ACTOR_DESCRIPTIONS = {
     "governor": ("official:governor",),
     "chief": ("official:chief",),
 }
+PRONOUN_REACH = 250  # characters back a pronoun may reach for a target
 PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
 ORG_PRONOUNS = {"it", "its"}
 DETERMINERS = {"the", "this", "that", "its", "their", "our"}
@@ -201,9 +202,10 @@ def link_target_mentions(targets: list[Mention]) -> list[Mention]:
         if not m.anaphor_types:
             linked.append(m)
             continue
+        reach = PRONOUN_REACH if m.pronoun else len(m.name) * 10**6
         antecedent = next(
             (p for p in reversed(linked) if not p.anaphor_types and p.start < m.start
-             and p.type in m.anaphor_types),
+             and p.type in m.anaphor_types and m.start - p.start < reach),
             None,
         )
         if antecedent is not None:

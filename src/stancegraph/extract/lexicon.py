@@ -46,6 +46,7 @@ class Lexicon:
     anaphors: dict[str, tuple[str, ...]]
     verbs: dict[str, str]
     phrasal: dict[str, str]
+    law_verbs: dict[str, str]
     nouns: dict[str, str]
     markers: dict[str, str]
     negating_verbs: frozenset[str]
@@ -96,6 +97,7 @@ def load_lexicon() -> Lexicon:
         anaphors={k: tuple(v) for k, v in targets_data["anaphors"].items()},
         verbs=predicates["verbs"],
         phrasal=predicates["phrasal"],
+        law_verbs=predicates["law_verbs"],
         nouns=predicates["nouns"],
         markers=predicates["markers"],
         negating_verbs=frozenset(predicates["negating_verbs"]["words"]),

@@ -47,6 +47,7 @@ OUTLET_WORDS = re.compile(
     r"Getty|Snapshot|Portside|Capitol Alert|App|Chrome|Safari|Explorer|Firefox|Associated|"
     r"University|College|School|Court|Act|Bill|Report|Program|Agreement)\b"
 )
+DATELINE = re.compile(r"^[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][A-Za-z.]{1,12})?\s*(?:\([A-Z0-9 ]+\)\s*)?[—–»(-]")
 INSTITUTION_SUFFIX = re.compile(
     r"^\s*(?:(?:County|City|Parish|Town)\s+)?"
     r"(Sheriff'?s'? (?:Office|Department)|Sheriff Department|Police Department|Police|"
@@ -157,6 +158,12 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
     for tok in doc:
         if taken[tok.idx]:
             continue
+        if tok.lower_ in ("it", "them") and tok.dep_ in ("dobj", "pobj"):
+            # "she will sign it": a pronoun object refers back to a nearby target
+            mentions.append(Mention("target", tok.text, "", tok.idx, tok.idx + len(tok.text),
+                                    tok.i, tok.i + 1, tok.i, anaphor_types=TARGET_TYPES,
+                                    pronoun=True))
+            continue
         types = lexicon.anaphors.get(tok.lower_)
         if not types or tok.pos_ not in ("NOUN", "PROPN"):
             continue
@@ -169,6 +176,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
     return sorted(mentions, key=lambda m: m.start)
 
 
+TARGET_TYPES = ("program", "policy", "law", "practice", "operation")
 BILL_CHAMBERS = {"senate bill": "SB", "house bill": "HB", "assembly bill": "AB",
                  "senate file": "SF", "house file": "HF"}
 
@@ -346,8 +354,8 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         return None
     if label == "GPE" and (name in NOT_JURISDICTIONS or raw.strip() in NOT_JURISDICTIONS):
         return None
-    if name.isupper() and len(name) > 5 and label == "GPE":
-        return None  # a dateline ("PROVIDENCE, R.I. —")
+    if label == "GPE" and DATELINE.match(text[text.rfind("\n", 0, start) + 1:]):
+        return None  # a dateline ("PROVIDENCE, R.I. —", "TROY, N.Y. »")
     if label != "KNOWN" and OUTLET_WORDS.search(name) or "/" in name:
         return None
     kind = actor_type(name, lexicon, "ORG" if label == "KNOWN" else label)
@@ -417,7 +425,9 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
         place = clean_name(" ".join(place_words)) if place_words else ""
         if place:
             low = place.lower()
-            if any(low.endswith(s) for s, _ in lexicon.actor_suffixes if len(s) > 6):
+            if any(low.endswith(s) for s, _ in lexicon.actor_suffixes if len(s) > 6) or (
+                place.isupper() and place.endswith(("PD", "SO", "SD"))
+            ):
                 mention.affiliation = place
             elif title.body:
                 mention.affiliation = f"{place} {title.body}"

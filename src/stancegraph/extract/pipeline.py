@@ -66,7 +66,7 @@ def _owners(reader, sent, actors, targets, speaker_of, here) -> list[Finding]:
             continue
         owners = [a for a in actors if a.name == target.owner and not reader.negated(
             sent.doc[a.head].head)]
-        acting = [a for a in owners if reader.clause_of(a, sent.doc)[0] is not None]
+        acting = [a for a in owners if _promotes(reader, reader.clause_of(a, sent.doc)[0])]
         if speaker is not None and speaker.name == target.owner:
             acting.append(speaker)
         if not acting or any(f.actor.name == target.owner and f.target.name == target.name
@@ -75,6 +75,18 @@ def _owners(reader, sent, actors, targets, speaker_of, here) -> list[Finding]:
         out.append(Finding(acting[0], target, "support", "supports", sent.start_char,
                            sent.end_char, "owner"))
     return out
+
+
+PROMOTING = {"launch", "unveil", "create", "introduce", "promote", "defend", "seek", "expand",
+             "offer", "need", "explore", "require", "want", "aim"}
+
+
+def _promotes(reader, clause) -> bool:
+    """Is the owner announcing, describing or advancing something (not merely present)?"""
+    if clause is None:
+        return False
+    lemma = clause.lemma_.lower()
+    return lemma in reader.lex.speech_verbs or lemma in PROMOTING
 
 
 def _spoken_for(findings: list[Finding]) -> list[Finding]:

@@ -46,6 +46,8 @@ class QuoteReader:
         for tok in sent:
             if tok.lemma_.lower() not in self.lex.speech_verbs or tok.pos_ not in ("VERB", "AUX"):
                 continue
+            if self.reader.negated(tok):
+                continue  # "did not respond to a request for comment"
             for child in tok.children:
                 if child.dep_ in ("nsubj", "nsubjpass"):
                     mention = self._actor_at(child.i)
@@ -92,6 +94,11 @@ class QuoteReader:
             for k in (inside[-1] + 1, inside[0] - 1):
                 if speaker is None and 0 <= k < len(sents) and not self._paragraph_break(k, inside):
                     speaker = self._speaker_in(sents[k])
+            k = inside[0] - 1
+            if speaker is None and k >= 0 and sents[k].text.rstrip().endswith(":"):
+                # "Jane Roe, director of the Coalition, statement on the vote:" then the quote
+                speaker = next((m for m in self.actors if sents[k].start_char <= m.start
+                                < sents[k].end_char and m.type == "official"), None)
             if speaker is None and previous is not None and previous[0] >= inside[0] - 3:
                 speaker = previous[1]  # a quotation that runs on from the last one
             if speaker is NO_SPEAKER:

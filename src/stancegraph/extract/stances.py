@@ -54,6 +54,10 @@ OWN_FORCE = {"police", "department", "officer", "deputy", "city", "county", "off
 # nouns through which an organisation speaks: "the ACLU report states", "a county official said"
 VOICE_NOUNS = {"report", "statement", "letter", "release", "spokesman", "spokeswoman",
                "spokesperson", "official", "representative", "lawyer", "attorney", "analysis"}
+# pronouns that, as the subject of what someone says, are the speaker or the speaker's side:
+# "the department said it will not participate", "X said they have applied to rejoin"
+SAME_SPEAKER = FIRST_PERSON | {"it", "they", "he", "she"}
+PERMISSION_VERBS = {"allow", "permit", "let", "authorize", "enable", "require", "force", "help"}
 # verbs of taking part, often used with the program they are about left understood
 IMPLICIT_OBJECT_VERBS = {"comply", "participate", "join", "rejoin", "honor", "honour", "cooperate",
                          "withdraw", "decline", "refuse", "opt", "sign", "enroll", "agree"}
@@ -224,7 +228,10 @@ class SentenceReader:
                 subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")
                             and c.i not in range(target.tok_start, target.tok_end)
                             and c.i != target.head]
-                if subjects and tok.dep_ != "xcomp":
+                # "an agreement allowing ICE to continue housing detainees": who is allowed
+                # does not hold the position; the one who allows does
+                permitted = path[k - 1].lemma_.lower() in PERMISSION_VERBS
+                if subjects and tok.dep_ != "xcomp" and not permitted:
                     speech_subject = subjects[0]
             if self.hypothetical(tok) and tok.i not in inside:
                 return None
@@ -246,6 +253,8 @@ class SentenceReader:
                     elements.append(("pred", self.lex.verbs.get(lemma, "joins")))
                 continue
             relation = self.predicate(tok, nxt)
+            if relation and target.type == "law":
+                relation = self.lex.law_verbs.get(lemma, relation)  # signing a bill supports it
             marker = None
             if tok.lower_ == "against" and tok.dep_ == "prep":
                 marker = "oppose"
@@ -374,6 +383,18 @@ class SentenceReader:
     def _read_clause(self, sent, actor, clause, actors, targets, topic) -> list[Finding]:
         doc = sent.doc
         findings = []
+        if clause.dep_ == "relcl":
+            # "a sweep that the administration launched": the clause is about its antecedent
+            for target in targets:
+                if target.head == clause.head.i and not self.hypothetical(clause):
+                    relation = self.predicate(clause)
+                    if relation and RELATIONS.get(relation) is not None:
+                        if self.negated(clause):
+                            relation = NEGATED.get(relation)
+                        if relation:
+                            findings.append(Finding(
+                                actor, target, RELATIONS.get(relation) or "support", relation,
+                                sent.start_char, sent.end_char, "verb"))
         implicit = self.implicit_object(clause, topic, targets)
         for target in targets + ([implicit] if implicit else []):
             if target.start < actor.end and actor.start < target.end:
@@ -384,7 +405,7 @@ class SentenceReader:
             if composed is None:
                 continue
             stance, relation, cue, negated, inner_subject = composed
-            if inner_subject is not None and inner_subject.lower_ not in FIRST_PERSON:
+            if inner_subject is not None and inner_subject.lower_ not in SAME_SPEAKER:
                 # "X said LASD would not participate": LASD's stance; X's too only
                 # when X speaks for LASD (its head, member or spokesperson), or of
                 # its own force ("our police department does not coordinate with ICE")

@@ -1,0 +1,142 @@
+"""Extraction quality on the dev set: the error-analysis tool of issue 3.
+
+    python benchmarks/extraction_quality.py [--gold ../shared/dev/gold]
+        [--articles ../shared/seeds ../shared/dev/articles] [--json]
+
+Extracts the articles with the library (stancegraph.build.extract: resolved stances, as
+`stancegraph extract` gives them), scores them with the dev set's own score.py (its
+matching rules, imported by path), and prints: overall precision/recall/F1, the same for
+the seeds + d01-d11 and for d12-d26 (other states), per-article figures, the wrong and
+the missed triples, the relation confusion, the calibration table (issue 3: confidence
+>= 0.8 right >= 90% of the time), precision per cue and feature, and the extraction time
+(wall clock, spaCy model load included). The logic lives in stancegraph.evaluate.
+Exit status: 0 printed, 2 unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))  # runs from a clone without installing
+
+from stancegraph import evaluate as ev  # noqa: E402
+from stancegraph.corpus import CorpusError  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+FEATURES = ["cue", "actor_ref", "target_ref", "negated", "actor_in_sentence", "actor_type",
+            "target_type", "relation"]  # fmt: skip
+SNIPPET = 110
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gold", type=Path, default=SHARED / "dev" / "gold")
+    parser.add_argument("--articles", type=Path, nargs="+",
+                        default=[SHARED / "seeds", SHARED / "dev" / "articles"])  # fmt: skip
+    parser.add_argument("--scorer", type=Path, help="score.py (default: beside the gold folder)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    args = parser.parse_args(argv)
+
+    scorer_path = args.scorer or args.gold.parent / "score.py"
+    sources = [*args.articles]
+    sidecar = args.gold.parent / "sources.json"  # the dev set's metadata (titles, dates)
+    if sidecar.is_file():
+        sources.append(sidecar)
+    try:
+        scorer = ev.load_scorer(scorer_path)
+        gold = ev.load_gold(args.gold)
+        seconds, stances, trace = _extract(sources)
+    except (ev.EvaluationError, CorpusError) as err:
+        print(f"extraction_quality: {err}", file=sys.stderr)
+        return 2
+
+    result = ev.evaluate(ev.predictions_from(stances, trace), gold, scorer)
+    report = ev.report_dict(result, seconds, FEATURES)
+    if args.json:
+        print(json.dumps(report, indent=1, ensure_ascii=False))
+    else:
+        print_report(report, len(stances))
+    return 0
+
+
+def _extract(sources):
+    """Extract with the library, timed from a cold model load, recording each stance's
+    finding (the trace adds a few percent to the time)."""
+    from stancegraph.build import extract
+    from stancegraph.extract.nlp import load_model
+
+    t0 = time.perf_counter()
+    load_model()
+    t1 = time.perf_counter()
+    with ev.trace_findings() as trace:
+        _articles, stances, _skipped = extract(sources)
+    t2 = time.perf_counter()
+    seconds = {"total": t2 - t0, "model_load": t1 - t0, "extraction": t2 - t1}
+    return seconds, stances, trace
+
+
+def _prf(c: dict) -> str:
+    return (f"P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  "
+            f"({c['correct']}/{c['predicted']} predicted, {c['found']}/{c['gold']} gold)")  # fmt: skip
+
+
+def _cut(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
+
+
+def _rows(title: str, rows: list[dict]) -> None:
+    print(f"\n{title}")
+    print(f"  {'value':<22} {'n':>4} {'right':>5} {'share':>6}")
+    for r in rows:
+        print(f"  {r['label']:<22} {r['count']:>4} {r['correct']:>5} {r['share']:>6.2f}")
+
+
+def print_report(r: dict, n_stances: int) -> None:
+    print("== per article")
+    for doc, c in r["per_article"].items():
+        print(f"  {doc:<28} P {c['precision']:.2f} R {c['recall']:.2f}"
+              f"  predicted {c['predicted']:>2} correct {c['correct']:>2}"
+              f" | gold {c['gold']:>2} found {c['found']:>2}")  # fmt: skip
+
+    print(f"\n== wrong ({len(r['wrong'])})  actor | stance | target  [relation conf cue]")
+    for p in r["wrong"]:
+        cue = p["features"].get("cue", "?")
+        print(f"  {p['doc']}: {p['actor']} | {p['stance']} | {p['target']}"
+              f"  [{p['relation']} {p['confidence']:.2f} {cue}]")  # fmt: skip
+        print(f"      « {_cut(p['evidence'])} »")
+    print(f"\n== missed ({len(r['missed'])})  actor | stance | target  [relation]")
+    for g in r["missed"]:
+        print(f"  {g['doc']}: {g['actor']} | {g['stance']} | {g['target']}  [{g['relation']}]")
+        print(f"      « {_cut(g['evidence'])} »")
+
+    print("\n== relation confusion (correct stance; rows predicted, columns gold)")
+    cells = {(c["predicted"], c["gold"]): c["count"] for c in r["confusion"]}
+    rels = sorted({a for a, _ in cells} | {b for _, b in cells})
+    width = max([len(x) for x in rels] + [9])
+    print("  " + " " * width + "".join(f" {x[:9]:>9}" for x in rels))
+    for a in rels:
+        print(f"  {a:<{width}}" + "".join(f" {cells.get((a, b), 0) or '.':>9}" for b in rels))
+
+    _rows("== calibration (confidence bin: stances, right, share right)", r["calibration"])
+    verdict = "MET" if r["calibration_ok"] else "NOT MET"
+    print(f"  requirement (confidence >= 0.8 right >= 90%): {verdict}")
+    for feature, rows in r["precision_by"].items():
+        _rows(f"== precision by {feature}", rows)
+
+    s = r["seconds"]
+    print(f"\n== time: {s['total']:.1f} s wall for {n_stances} stances "
+          f"(model load {s['model_load']:.1f} s, extraction {s['extraction']:.1f} s)")  # fmt: skip
+    groups = r["groups"]
+    print("\n== overall      " + _prf(r["overall"]))
+    print("   seeds+d01-11 " + _prf(groups["seen"]))
+    print("   d12-d26      " + _prf(groups["unseen"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""`stancegraph query` and `stancegraph queries`, and the bundled research questions,
+on the graph built from seeds/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import rdflib
+
+from stancegraph import store
+from stancegraph.cli import main
+
+BUNDLED = store.bundled_queries()
+
+
+@pytest.fixture(scope="module")
+def seeds_store(seeds_build):
+    return store.open_store(seeds_build[1])
+
+
+def test_at_least_twelve_research_questions_each_saying_what_it_asks():
+    assert len(BUNDLED) >= 12
+    for q in BUNDLED:
+        assert q.description, f"{q.name}.rq has no comment saying what it asks"
+        assert q.scope in ("one", "graph"), q.name
+
+
+@pytest.mark.parametrize("name", [q.name for q in BUNDLED])
+def test_every_bundled_query_returns_rows_on_the_seeds(seeds_store, name):
+    rows = store.select(seeds_store, store.find_query(name))
+    assert rows, f"{name} returned no rows on the seeds"
+
+
+def test_the_one_actor_queries_find_the_seeds_sheriff(seeds_store):
+    rows = store.select(seeds_store, store.find_query("stance-evidence"))
+    assert any("Warrant Service Officer" in (r["exact"] or "") for r in rows)
+    for r in rows:
+        assert r["exact"] and int(r["end"]) - int(r["start"]) == len(r["exact"])
+
+
+def test_queries_lists_names_first_without_a_header(runner):
+    result = runner.invoke(main, ["queries"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == [q.name for q in BUNDLED]
+    assert all(len(line.split(None, 1)) == 2 for line in lines)
+
+
+def test_query_table_is_aligned(runner, seeds_build):
+    graph = str(seeds_build[1])
+    result = runner.invoke(main, ["query", "--file", "most-active-actors", "--graph", graph])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header, rule, body = lines[0], lines[1], lines[2:-1]
+    assert header.split() == ["actor", "stances", "oppose", "support", "articles"]
+    assert set(rule) <= {"-", " "}
+    # every column starts where its header does
+    starts = [i for i, c in enumerate(rule) if c == "-" and (i == 0 or rule[i - 1] == " ")]
+    for line in body:
+        for s in starts[1:]:
+            assert line[s - 1] == " " and line[s] != " "
+    assert lines[-1] == f"({len(body)} rows)" or lines[-1] == "(1 row)"
+
+
+def test_query_json_is_sparql_results_json(runner, seeds_build):
+    q = (
+        "SELECT ?s ?exact WHERE { ?s a sg:Stance ;"
+        " sg:evidence/oa:hasTarget/oa:hasSelector/oa:exact ?exact }"
+    )
+    result = runner.invoke(main, ["query", q, "--graph", str(seeds_build[1]), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["head"]["vars"] == ["s", "exact"]
+    first = data["results"]["bindings"][0]
+    assert first["s"]["type"] == "uri" and first["exact"]["type"] == "literal"
+
+
+@pytest.mark.parametrize("fmt, sep", [("csv", ","), ("tsv", "\t")])
+def test_query_csv_and_tsv(runner, seeds_build, fmt, sep):
+    args = ["query", "--file", "articles", "--graph", str(seeds_build[1]), "--format", fmt]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0].split(sep)
+    assert [h.lstrip("?") for h in header][:2] == ["article", "title"]
+
+
+def test_construct_prints_turtle_and_ask_prints_true(runner, seeds_build):
+    graph = str(seeds_build[1])
+    q = (
+        "CONSTRUCT { ?a sg:opposes ?t }"
+        " WHERE { ?s sg:actor ?a ; sg:target ?t ; sg:polarity sg:Oppose }"
+    )
+    result = runner.invoke(main, ["query", q, "--graph", graph])
+    assert result.exit_code == 0, result.output
+    g = rdflib.Graph().parse(data=result.output, format="turtle")
+    assert len(g) > 0
+    result = runner.invoke(main, ["query", "ASK { ?s a sg:Stance }", "--graph", graph])
+    assert (result.exit_code, result.output) == (0, "true\n")
+
+
+def test_query_from_a_file_path(runner, seeds_build, tmp_path):
+    f = tmp_path / "mine.rq"
+    f.write_text("# mine\nSELECT (COUNT(*) AS ?n) WHERE { ?s a sg:Stance }\n")
+    result = runner.invoke(
+        main, ["query", "--file", str(f), "--graph", str(seeds_build[1]), "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert int(result.output.splitlines()[1]) > 0
+
+
+def test_malformed_query_is_one_line_with_its_position(runner, seeds_build):
+    result = runner.invoke(
+        main, ["query", "SELECT ?x WHERE { ?x ?p }", "--graph", str(seeds_build[1])]
+    )
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert "error: malformed query" in result.output and "1:" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["query"], "either a QUERY or --file"),
+        (["query", "ASK {}", "--file", "articles"], "either a QUERY or --file"),
+        (["query", "--file", "no-such-query"], "no query file or bundled query"),
+        (["query", "ASK {}", "--graph", "/no/such/graph"], "no graph at"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(runner, args, message):
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.output and result.output.count("\n") == 1

@@ -1,0 +1,150 @@
+"""The embedded store: writing it atomically, opening every kind of --graph, querying
+with the common prefixes over the union of the named graphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stancegraph import store
+
+TRIG = b"""
+@prefix sg: <https://w3id.org/stancegraph/ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix id: <https://w3id.org/stancegraph/id/> .
+id:run\\/0.1.0 a sg:ExtractionRun .
+id:graph\\/a {
+    id:lasd sg:declines id:wso ; rdfs:label "LASD" .
+}
+id:graph\\/b {
+    id:lasd rdfs:label "LASD" .
+    id:aclu sg:condemns id:wso .
+}
+"""
+
+
+def count(st, sparql: str) -> int:
+    return int(store.select(st, sparql)[0]["n"])
+
+
+def test_write_store_then_open_it_read_only(tmp_path):
+    path = tmp_path / "store"
+    store.write_store(TRIG, path)
+    st = store.open_store(path)
+    assert store.named_graphs(st) == [
+        "https://w3id.org/stancegraph/id/graph/a",
+        "https://w3id.org/stancegraph/id/graph/b",
+    ]
+    # union default graph: no GRAPH clause needed, the prefixes need no declaration
+    assert count(st, "SELECT (COUNT(*) AS ?n) WHERE { ?a sg:declines|sg:condemns ?t }") == 2
+    with pytest.raises((OSError, RuntimeError)):  # opened read-only
+        st.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+
+
+def test_write_store_replaces_the_old_store_and_leaves_no_temporaries(tmp_path):
+    path = tmp_path / "store"
+    store.write_store(TRIG, path)
+    store.write_store(TRIG.replace(b"sg:declines", b"sg:joins"), path)
+    st = store.open_store(path)
+    assert count(st, "SELECT (COUNT(*) AS ?n) WHERE { ?a sg:joins ?t }") == 1
+    assert count(st, "SELECT (COUNT(*) AS ?n) WHERE { ?a sg:declines ?t }") == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
+def test_a_failed_write_keeps_the_old_store(tmp_path):
+    path = tmp_path / "store"
+    store.write_store(TRIG, path)
+    with pytest.raises(store.StoreError, match="cannot load"):
+        store.write_store(b"id:graph { this is not TriG", path)
+    assert count(store.open_store(path), "SELECT (COUNT(*) AS ?n) { ?s sg:declines ?o }") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
+def test_open_store_takes_rdf_files_and_graph_folders(tmp_path):
+    trig = tmp_path / "g.trig"
+    trig.write_bytes(TRIG)
+    ttl = tmp_path / "g.ttl"
+    ttl.write_bytes(b"<urn:a> <https://w3id.org/stancegraph/ns#declines> <urn:b> .")
+    nt = tmp_path / "g.nt"
+    nt.write_bytes(b"<urn:a> <https://w3id.org/stancegraph/ns#declines> <urn:b> .\n")
+    for path in (trig, ttl, nt):
+        assert count(store.open_store(path), "SELECT (COUNT(*) AS ?n) { ?s sg:declines ?o }") == 1
+    # a folder with stancegraph.trig but no store: the TriG is loaded
+    folder = tmp_path / "graph"
+    folder.mkdir()
+    (folder / "stancegraph.trig").write_bytes(TRIG)
+    assert count(store.open_store(folder), "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") == 5
+    # with a store/ in it, the store is opened
+    store.write_store(TRIG.replace(b"sg:declines", b"sg:joins"), folder / "store")
+    assert count(store.open_store(folder), "SELECT (COUNT(*) AS ?n) { ?s sg:joins ?o }") == 1
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("missing", None, "no graph at"),
+        ("empty", "dir", "neither a store nor stancegraph.trig"),
+        ("notes.txt", "hello", "not a store or an RDF file"),
+        ("broken.ttl", "<urn:a> <urn:b> .", "broken.ttl"),
+    ],
+)
+def test_open_store_errors_are_one_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(store.StoreError, match=message) as err:
+        store.open_store(path)
+    assert "\n" not in str(err.value)
+
+
+def test_malformed_query_names_its_position():
+    st = store.memory_store(TRIG)
+    with pytest.raises(store.QueryError, match=r"1:\d+") as err:
+        store.query(st, "SELECT ?x WHERE { ?x ?p }")
+    assert "\n" not in str(err.value)
+
+
+def test_select_gives_plain_strings_and_none_for_unbound():
+    st = store.memory_store(TRIG)
+    rows = store.select(
+        st,
+        "SELECT ?a ?label WHERE { ?a sg:condemns|sg:declines ?t OPTIONAL { ?a rdfs:label ?label } }"
+        " ORDER BY ?a",
+    )
+    assert {"a": "https://w3id.org/stancegraph/id/aclu", "label": None} in rows
+    assert {"a": "https://w3id.org/stancegraph/id/lasd", "label": "LASD"} in rows
+
+
+def test_render_formats():
+    st = store.memory_store(TRIG)
+    q = "SELECT ?a ?t WHERE { ?a sg:declines ?t }"
+    table = store.render(store.query(st, q), "table").decode()
+    assert table.splitlines()[0].split() == ["a", "t"]
+    assert "id:lasd" in table and "(1 row)" in table
+    assert store.render(store.query(st, q), "csv").decode().splitlines() == [
+        "a,t",
+        "https://w3id.org/stancegraph/id/lasd,https://w3id.org/stancegraph/id/wso",
+    ]
+    assert store.render(store.query(st, "ASK { ?a sg:declines ?t }")) == b"true\n"
+    turtle = store.render(store.query(st, "CONSTRUCT WHERE { ?a sg:declines ?t }"))
+    assert b"sg:declines" in turtle
+
+
+def test_seeds_build_writes_a_store_that_opens(seeds_build):
+    _, out = seeds_build
+    assert (out / "store").is_dir()
+    st = store.open_store(out)
+    assert count(st, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a sg:Stance }") > 0
+    # the folder and its TriG hold the same statements
+    from_trig = store.open_store(out / "stancegraph.trig")
+    q = "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
+    assert count(st, q) == count(from_trig, q)
+
+
+def test_graph_view_is_found_next_to_the_graph(seeds_build):
+    _, out = seeds_build
+    assert store.graph_view(out) == out / "index.html"
+    assert store.graph_view(Path(out / "stancegraph.trig")) == out / "index.html"
