@@ -37,7 +37,7 @@ def article_stances(article: Article, doc) -> list[Stance]:
     lexicon = load_lexicon()
     targets = link_target_mentions(find_targets(doc, lexicon))
     actors = link_actor_mentions(doc, find_actors(doc, lexicon, targets))
-    reader = SentenceReader(lexicon)
+    reader = SentenceReader(lexicon, _lawsuit_target(doc, targets))
     quotes = QuoteReader(lexicon, doc, actors, targets)
     findings: list[Finding] = []
     sents = list(doc.sents)
@@ -55,6 +55,18 @@ def article_stances(article: Article, doc) -> list[Stance]:
         findings.extend(quotes.evaluations(sent, sent_targets))
     findings.extend(_spoken_for(findings))
     return _to_stances(article, doc, findings)
+
+
+def _lawsuit_target(doc, targets: list[Mention]) -> Mention | None:
+    """What the article's lawsuit challenges: the first target named after "lawsuit" or
+    "suit" in the same sentence."""
+    for sent in doc.sents:
+        suits = [t.idx for t in sent if t.lemma_.lower() in ("lawsuit", "suit")]
+        if suits:
+            after = [m for m in targets if suits[0] < m.start < sent.end_char and not m.is_anaphor]
+            if after:
+                return after[0]
+    return None
 
 
 def _owners(reader, sent, actors, targets, speaker_of, here) -> list[Finding]:

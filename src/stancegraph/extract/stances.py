@@ -86,8 +86,9 @@ def polarity(relation: str) -> int:
 class SentenceReader:
     """Reads the stances of one sentence, given the article's resolved mentions."""
 
-    def __init__(self, lexicon: Lexicon):
+    def __init__(self, lexicon: Lexicon, lawsuit_target: Mention | None = None):
         self.lex = lexicon
+        self.lawsuit_target = lawsuit_target  # what the article's lawsuit challenges
 
     # ------------------------------------------------------------ predicates
 
@@ -291,6 +292,10 @@ class SentenceReader:
             negated_by_verb = negating
             if negating:
                 elements.append(("neg", None))
+            elif relation and tok.pos_ in ("NOUN", "PROPN") and nxt is not None and (
+                nxt.dep_ in ("relcl", "ccomp", "acl") and nxt.pos_ in ("VERB", "AUX")
+            ):
+                pass  # "a lawsuit that contends such laws violate ...": what it says is its stance
             elif relation and not passthrough:
                 elements.append(("pred", relation))
             elif marker and not (elements and elements[-1][0] == "pred" and path[k - 1].i == tok.head.i):
@@ -367,6 +372,21 @@ class SentenceReader:
             tok = nxt[0]
         return None
 
+    def lawsuit_object(self, clause, targets: list[Mention]):
+        """ "file a brief supporting the federal lawsuit": a lawsuit named without what it
+        challenges is about what the article's lawsuit challenges."""
+        if self.lawsuit_target is None:
+            return None
+        for tok in clause.subtree:
+            if tok.lemma_.lower() in ("lawsuit", "suit") and tok.pos_ == "NOUN":
+                if any(t.head in [x.i for x in tok.subtree] for t in targets):
+                    return None
+                implicit = copy.copy(self.lawsuit_target)
+                implicit.head, implicit.tok_start, implicit.tok_end = tok.i, -1, -1
+                implicit.implicit = True
+                return implicit
+        return None
+
     def read(self, sent, actors: list[Mention], targets: list[Mention],
              topic: Mention | None = None) -> list[Finding]:
         doc = sent.doc
@@ -383,7 +403,7 @@ class SentenceReader:
     def _read_clause(self, sent, actor, clause, actors, targets, topic) -> list[Finding]:
         doc = sent.doc
         findings = []
-        if clause.dep_ == "relcl":
+        if clause.dep_ in ("relcl", "acl"):
             # "a sweep that the administration launched": the clause is about its antecedent
             for target in targets:
                 if target.head == clause.head.i and not self.hypothetical(clause):
@@ -396,6 +416,7 @@ class SentenceReader:
                                 actor, target, RELATIONS.get(relation) or "support", relation,
                                 sent.start_char, sent.end_char, "verb"))
         implicit = self.implicit_object(clause, topic, targets)
+        implicit = implicit or self.lawsuit_object(clause, targets)
         for target in targets + ([implicit] if implicit else []):
             if target.start < actor.end and actor.start < target.end:
                 continue
@@ -405,7 +426,8 @@ class SentenceReader:
             if composed is None:
                 continue
             stance, relation, cue, negated, inner_subject = composed
-            if inner_subject is not None and inner_subject.lower_ not in SAME_SPEAKER:
+            same = SAME_SPEAKER - ({"they"} if actor.type == "official" else set())
+            if inner_subject is not None and inner_subject.lower_ not in same:
                 # "X said LASD would not participate": LASD's stance; X's too only
                 # when X speaks for LASD (its head, member or spokesperson), or of
                 # its own force ("our police department does not coordinate with ICE")
