@@ -28,16 +28,25 @@ from stancegraph import evaluate as ev  # noqa: E402
 from stancegraph.corpus import CorpusError  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
-FEATURES = ["cue", "actor_ref", "target_ref", "negated", "actor_in_sentence", "actor_type",
-            "target_type", "relation"]  # fmt: skip
+FEATURES = [
+    "cue",
+    "actor_ref",
+    "target_ref",
+    "negated",
+    "actor_in_sentence",
+    "actor_type",
+    "target_type",
+    "relation",
+]
 SNIPPET = 110
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gold", type=Path, default=SHARED / "dev" / "gold")
-    parser.add_argument("--articles", type=Path, nargs="+",
-                        default=[SHARED / "seeds", SHARED / "dev" / "articles"])  # fmt: skip
+    parser.add_argument(
+        "--articles", type=Path, nargs="+", default=[SHARED / "seeds", SHARED / "dev" / "articles"]
+    )
     parser.add_argument("--scorer", type=Path, help="score.py (default: beside the gold folder)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args(argv)
@@ -81,8 +90,10 @@ def _extract(sources):
 
 
 def _prf(c: dict) -> str:
-    return (f"P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  "
-            f"({c['correct']}/{c['predicted']} predicted, {c['found']}/{c['gold']} gold)")  # fmt: skip
+    return (
+        f"P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  "
+        f"({c['correct']}/{c['predicted']} predicted, {c['found']}/{c['gold']} gold)"
+    )
 
 
 def _cut(text: str | None) -> str:
@@ -100,15 +111,19 @@ def _rows(title: str, rows: list[dict]) -> None:
 def print_report(r: dict, n_stances: int) -> None:
     print("== per article")
     for doc, c in r["per_article"].items():
-        print(f"  {doc:<28} P {c['precision']:.2f} R {c['recall']:.2f}"
-              f"  predicted {c['predicted']:>2} correct {c['correct']:>2}"
-              f" | gold {c['gold']:>2} found {c['found']:>2}")  # fmt: skip
+        print(
+            f"  {doc:<28} P {c['precision']:.2f} R {c['recall']:.2f}"
+            f"  predicted {c['predicted']:>2} correct {c['correct']:>2}"
+            f" | gold {c['gold']:>2} found {c['found']:>2}"
+        )
 
     print(f"\n== wrong ({len(r['wrong'])})  actor | stance | target  [relation conf cue]")
     for p in r["wrong"]:
         cue = p["features"].get("cue", "?")
-        print(f"  {p['doc']}: {p['actor']} | {p['stance']} | {p['target']}"
-              f"  [{p['relation']} {p['confidence']:.2f} {cue}]")  # fmt: skip
+        print(
+            f"  {p['doc']}: {p['actor']} | {p['stance']} | {p['target']}"
+            f"  [{p['relation']} {p['confidence']:.2f} {cue}]"
+        )
         print(f"      « {_cut(p['evidence'])} »")
     print(f"\n== missed ({len(r['missed'])})  actor | stance | target  [relation]")
     for g in r["missed"]:
@@ -130,8 +145,10 @@ def print_report(r: dict, n_stances: int) -> None:
         _rows(f"== precision by {feature}", rows)
 
     s = r["seconds"]
-    print(f"\n== time: {s['total']:.1f} s wall for {n_stances} stances "
-          f"(model load {s['model_load']:.1f} s, extraction {s['extraction']:.1f} s)")  # fmt: skip
+    print(
+        f"\n== time: {s['total']:.1f} s wall for {n_stances} stances "
+        f"(model load {s['model_load']:.1f} s, extraction {s['extraction']:.1f} s)"
+    )
     groups = r["groups"]
     print("\n== overall      " + _prf(r["overall"]))
     print("   seeds+d01-11 " + _prf(groups["seen"]))

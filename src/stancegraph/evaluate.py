@@ -41,8 +41,29 @@ CALIBRATION_THRESHOLD = 0.8  # issue 3: confidence >= 0.8 must be right >= 90% o
 CALIBRATION_TARGET = 0.9
 UNSEEN = re.compile(r"^d(\d+)\.")  # d12-d26: the dev articles about other states
 FIRST_UNSEEN = 12
-PRONOUNS = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "it", "its", "i", "we",
-            "me", "us", "my", "our", "this", "that", "these", "those"}  # fmt: skip
+PRONOUNS = {
+    "he",
+    "she",
+    "him",
+    "her",
+    "his",
+    "hers",
+    "they",
+    "them",
+    "their",
+    "it",
+    "its",
+    "i",
+    "we",
+    "me",
+    "us",
+    "my",
+    "our",
+    "this",
+    "that",
+    "these",
+    "those",
+}
 
 
 class EvaluationError(Exception):
@@ -142,7 +163,10 @@ def trace_findings() -> Iterator[Trace]:
         for s in out:
             for f, one in singles:
                 if (_triple(one), one.evidence.start, one.confidence, one.relation) == (
-                    _triple(s), s.evidence.start, s.confidence, s.relation,
+                    _triple(s),
+                    s.evidence.start,
+                    s.confidence,
+                    s.relation,
                 ):
                     trace.features[id(s.evidence)] = finding_features(
                         f, article.text, id(f) in bodies
@@ -352,7 +376,9 @@ def evaluate(predictions: list[Prediction], gold: dict[str, list[dict]], scorer)
         found = 0
         for g in entries:
             if any(
-                scorer.matches({"actor": p.actor, "stance": p.stance, "target": p.target}, g, groups)
+                scorer.matches(
+                    {"actor": p.actor, "stance": p.stance, "target": p.target}, g, groups
+                )
                 for p in preds
             ):
                 found += 1
@@ -377,8 +403,12 @@ class Row:
         return self.correct / self.count if self.count else 0.0
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "count": self.count, "correct": self.correct,
-                "share": round(self.share, 3)}  # fmt: skip
+        return {
+            "label": self.label,
+            "count": self.count,
+            "correct": self.correct,
+            "share": round(self.share, 3),
+        }
 
 
 def calibration(predictions: list[Prediction]) -> list[Row]:
@@ -424,12 +454,15 @@ def report_dict(ev: Evaluation, seconds: dict[str, float], features: list[str]) 
         "per_article": {doc: c.to_dict() for doc, c in ev.per_doc.items()},
         "wrong": [p.to_dict() for p in preds if not p.correct],
         "missed": [
-            {"doc": doc, **{k: g.get(k) for k in ("actor", "stance", "relation", "target",
-                                                   "evidence")}}
+            {
+                "doc": doc,
+                **{k: g.get(k) for k in ("actor", "stance", "relation", "target", "evidence")},
+            }
             for doc, g in ev.missed
         ],
         "confusion": [
-            {"predicted": a, "gold": b, "count": n} for (a, b), n in sorted(confusion(preds).items())
+            {"predicted": a, "gold": b, "count": n}
+            for (a, b), n in sorted(confusion(preds).items())
         ],
         "calibration": [r.to_dict() for r in calibration(preds)],
         "calibration_ok": calibration_ok(preds),

@@ -194,9 +194,10 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
     return sorted(named + added, key=lambda m: m.start)
 
 
-def link_target_mentions(targets: list[Mention]) -> list[Mention]:
+def link_target_mentions(targets: list[Mention], local_place: str | None = None) -> list[Mention]:
     """Definite descriptions ("the program", "these agreements") take the most recent
-    named target of a fitting type; those with no antecedent are dropped."""
+    named target of a fitting type; those with no antecedent are dropped, but for a local
+    law, which is named after the local government (`local_place`)."""
     linked: list[Mention] = []
     for m in targets:
         if not m.anaphor_types:
@@ -211,6 +212,10 @@ def link_target_mentions(targets: list[Mention]) -> list[Mention]:
         if antecedent is not None:
             _adopt(m, antecedent)
             linked.append(m)
+        elif m.level == "local":
+            if local_place:
+                m.name, m.level, m.anaphor_types = f"{local_place} {m.name}", None, ()
+                linked.append(m)
         elif m.type:  # names itself when there is nothing to refer back to
             m.anaphor_types = ()
             linked.append(m)

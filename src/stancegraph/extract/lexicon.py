@@ -44,9 +44,12 @@ class Title:
 class Lexicon:
     targets: tuple[TargetEntry, ...]
     anaphors: dict[str, tuple[str, ...]]
+    local_laws: dict[str, str]
     verbs: dict[str, str]
     phrasal: dict[str, str]
     law_verbs: dict[str, str]
+    adjectives: dict[str, str]
+    passive_actor_verbs: frozenset[str]
     nouns: dict[str, str]
     markers: dict[str, str]
     negating_verbs: frozenset[str]
@@ -95,9 +98,12 @@ def load_lexicon() -> Lexicon:
     return Lexicon(
         targets=targets,
         anaphors={k: tuple(v) for k, v in targets_data["anaphors"].items()},
+        local_laws=targets_data["local_laws"],
         verbs=predicates["verbs"],
         phrasal=predicates["phrasal"],
         law_verbs=predicates["law_verbs"],
+        adjectives=predicates["adjectives"],
+        passive_actor_verbs=frozenset(predicates["passive_actor_verbs"]["words"]),
         nouns=predicates["nouns"],
         markers=predicates["markers"],
         negating_verbs=frozenset(predicates["negating_verbs"]["words"]),

@@ -91,6 +91,7 @@ def clean_name(text: str) -> str:
     """Strip determiners, possessives and stray punctuation from a mention's text."""
     name = text.translate(APOSTROPHES).strip(" \t\n,;:\"“”()[]")
     name = re.sub(r"^(?:the|The|a|an)\s+", "", name)
+    name = re.sub(r"^(?:Photo|Credit|Source|Image|File photo)\s*:\s*", "", name)
     name = re.sub(r"'s$|'$", "", name) if not name.lower().endswith("sheriffs'") else name
     name = re.sub(r"\s+", " ", name)
     return name.strip(" .,") if not name.endswith(".") or len(name) > 4 else name
@@ -163,6 +164,12 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
             mentions.append(Mention("target", tok.text, "", tok.idx, tok.idx + len(tok.text),
                                     tok.i, tok.i + 1, tok.i, anaphor_types=TARGET_TYPES,
                                     pronoun=True))
+            continue
+        if tok.lower_ in lexicon.local_laws and tok.pos_ == "NOUN":
+            # named after the local government if nothing earlier fits (coref)
+            mentions.append(Mention("target", lexicon.local_laws[tok.lower_], "law", tok.idx,
+                                    tok.idx + len(tok.text), tok.i, tok.i + 1, tok.i,
+                                    anaphor_types=("law",), level="local"))
             continue
         types = lexicon.anaphors.get(tok.lower_)
         if not types or tok.pos_ not in ("NOUN", "PROPN"):

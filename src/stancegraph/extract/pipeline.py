@@ -8,6 +8,9 @@ lexicon), so a corpus maps over it in any order or in parallel.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from stancegraph.extract import dates
 from stancegraph.extract.coref import link_actor_mentions, link_target_mentions
 from stancegraph.extract.lexicon import load_lexicon
@@ -35,8 +38,9 @@ def extract_stances(articles: list[Article]) -> list[Stance]:
 
 def article_stances(article: Article, doc) -> list[Stance]:
     lexicon = load_lexicon()
-    targets = link_target_mentions(find_targets(doc, lexicon))
-    actors = link_actor_mentions(doc, find_actors(doc, lexicon, targets))
+    found_targets = find_targets(doc, lexicon)
+    actors = link_actor_mentions(doc, find_actors(doc, lexicon, found_targets))
+    targets = link_target_mentions(found_targets, local_government(actors))
     reader = SentenceReader(lexicon, _lawsuit_target(doc, targets))
     quotes = QuoteReader(lexicon, doc, actors, targets)
     findings: list[Finding] = []
@@ -55,6 +59,20 @@ def article_stances(article: Article, doc) -> list[Stance]:
         findings.extend(quotes.evaluations(sent, sent_targets))
     findings.extend(_spoken_for(findings))
     return _to_stances(article, doc, findings)
+
+
+LOCAL_BODY = re.compile(
+    r"\s+(?:Town Council|City Council|County Council|Board of Supervisors|County Commission|"
+    r"Board of Commissioners|Commission|Council)$"
+)
+
+
+def local_government(actors: list[Mention]) -> str | None:
+    """The place whose council or board the article is about, for naming its local laws."""
+    bodies = Counter(m.name for m in actors if m.type == "government_body" and LOCAL_BODY.search(m.name))
+    if not bodies:
+        return None
+    return LOCAL_BODY.sub("", max(bodies, key=lambda name: (bodies[name], -len(name))))
 
 
 def _lawsuit_target(doc, targets: list[Mention]) -> Mention | None:

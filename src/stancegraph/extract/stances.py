@@ -53,6 +53,7 @@ OWN_FORCE = {"police", "department", "officer", "deputy", "city", "county", "off
              "jail", "sheriff"}
 # nouns through which an organisation speaks: "the ACLU report states", "a county official said"
 VOICE_NOUNS = {"report", "statement", "letter", "release", "spokesman", "spokeswoman",
+               "directive", "resolution", "order", "ordinance", "policy", "vote",
                "spokesperson", "official", "representative", "lawyer", "attorney", "analysis"}
 # pronouns that, as the subject of what someone says, are the speaker or the speaker's side:
 # "the department said it will not participate", "X said they have applied to rejoin"
@@ -108,6 +109,8 @@ class SentenceReader:
             return None
         if tok.pos_ in ("NOUN", "PROPN"):
             return self.lex.nouns.get(lemma)
+        if tok.pos_ == "ADJ":
+            return self.lex.adjectives.get(tok.lower_)
         return None
 
     def negated(self, tok) -> bool:
@@ -163,6 +166,8 @@ class SentenceReader:
                     return None, None  # "has lifted its opposition": no longer a position
                 return tok.head, "possessor"  # "the Department of Justice's lawsuit against"
             if tok.dep_ == "nsubjpass":
+                if tok.head.lemma_.lower() in self.lex.passive_actor_verbs:
+                    return tok.head, "subject"  # "four agencies were enrolled in 287(g)"
                 break
             if tok.dep_ == "pobj" and tok.head.lower_ == "by" and tok.head.dep_ == "agent":
                 return tok.head.head, "agent"
