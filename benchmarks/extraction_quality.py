@@ -31,12 +31,15 @@ SHARED = ROOT.parent / "shared"
 FEATURES = [
     "cue",
     "actor_ref",
+    "actor_reach",
     "target_ref",
     "negated",
-    "actor_in_sentence",
     "actor_type",
     "target_type",
+    "stance_on",
     "relation",
+    "cue+actor_reach",
+    "cue+stance_on",
 ]
 SNIPPET = 110
 
@@ -57,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     if sidecar.is_file():
         sources.append(sidecar)
     try:
-        scorer = ev.load_scorer(scorer_path)
         gold = ev.load_gold(args.gold)
+        scorer = ev.load_scorer(scorer_path)
         seconds, stances, trace = _extract(sources)
     except (ev.EvaluationError, CorpusError) as err:
         print(f"extraction_quality: {err}", file=sys.stderr)
@@ -103,9 +106,9 @@ def _cut(text: str | None) -> str:
 
 def _rows(title: str, rows: list[dict]) -> None:
     print(f"\n{title}")
-    print(f"  {'value':<22} {'n':>4} {'right':>5} {'share':>6}")
+    print(f"  {'value':<30} {'n':>4} {'right':>5} {'share':>6}")
     for r in rows:
-        print(f"  {r['label']:<22} {r['count']:>4} {r['correct']:>5} {r['share']:>6.2f}")
+        print(f"  {r['label']:<30} {r['count']:>4} {r['correct']:>5} {r['share']:>6.2f}")
 
 
 def print_report(r: dict, n_stances: int) -> None:

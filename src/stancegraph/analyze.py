@@ -46,7 +46,7 @@ from stancegraph.model import DEFAULT_BASE_IRI
 
 SEED = 42  # Louvain and sampled betweenness: fixed, so the same graph gives the same report
 RESOLUTION = 1.0  # Louvain resolution (higher: more, smaller coalitions)
-BETWEENNESS_BUDGET = 2_000_000  # edge visits; above it betweenness samples pivots (fixed seed)
+BETWEENNESS_BUDGET = 1_000_000  # edge visits; above it betweenness samples pivots (fixed seed)
 EXACT_BALANCE_MAX = 100_000  # agreement edges; above it balance is estimated...
 BALANCE_SAMPLE = 5_000  # ...from this many sampled edges (fixed seed)
 
@@ -272,9 +272,9 @@ def central_actors(data: GraphData, top: int = 10, seed: int = SEED) -> dict:
     actors = set(data.actors())
     pagerank = nx.pagerank(g, weight="weight")
     # Brandes' algorithm does one search per node; past the budget, a fixed-seed sample of
-    # pivots (at least 32) estimates the same scores (Brandes & Pich 2007).
+    # pivots (at least 16) estimates the same scores (Brandes & Pich 2007).
     n, m = g.number_of_nodes(), g.number_of_edges()
-    k = None if n * m <= BETWEENNESS_BUDGET else max(32, min(n, BETWEENNESS_BUDGET // m))
+    k = None if n * m <= BETWEENNESS_BUDGET else max(16, min(n, BETWEENNESS_BUDGET // m))
     betweenness = nx.betweenness_centrality(g, k=k, seed=seed, normalized=True)
 
     def ranked(scores: dict, digits: int | None) -> list[dict]:
@@ -656,3 +656,27 @@ def analysis_ntriples(
         for actor, v in centrality[measure].items():
             add(actor, SG + prop, lit(f"{v:.6f}", "decimal"))
     return ("\n".join(sorted(triples)) + "\n").encode("utf-8")
+
+
+# ---------------------------------------------------------------- from a graph path
+
+
+def base_iri(data: GraphData) -> str:
+    """The entity base the graph was built with, read off its stance IRIs (id:stance/…)."""
+    for s in data.stances:
+        head, sep, _ = s.iri.rpartition("stance/")
+        if sep:
+            return head
+    return DEFAULT_BASE_IRI
+
+
+def write_results(graph, data: GraphData, report: dict, seed: int = SEED) -> tuple[str, int]:
+    """Store coalitions and centrality in the store's <base>graph/analysis named graph,
+    replacing the previous analysis; returns (graph IRI, triples written)."""
+    from stancegraph import store
+
+    base = base_iri(data)
+    payload = analysis_ntriples(report, centrality_scores(data, seed), base)
+    iri = analysis_graph_iri(base)
+    store.add_graph(graph, iri, payload)
+    return iri, payload.count(b"\n")

@@ -154,27 +154,59 @@ def _rdf_exporter(fmt: str) -> Callable[[Path], bytes]:
     return lambda graph: rdf.serialize(load_dataset(graph), fmt)
 
 
+def _network_exporter(fmt: str) -> Callable[[Path], bytes]:
+    """GraphML or GEXF for Gephi: actors and targets, one edge per (actor, target, stance)."""
+
+    def export(graph: Path) -> bytes:
+        from stancegraph import graphviews, store
+
+        data = graphviews.load(store.open_store(graph))
+        return graphviews.network_bytes(graphviews.export_graph(data), fmt)
+
+    return export
+
+
 # format name -> function(graph path) -> the bytes to write
 EXPORTERS: dict[str, Callable[[Path], bytes]] = {
     "turtle": _rdf_exporter("turtle"),
     "nt": _rdf_exporter("nt"),
     "trig": _rdf_exporter("trig"),
     "jsonld": _rdf_exporter("jsonld"),
+    "graphml": _network_exporter("graphml"),
+    "gexf": _network_exporter("gexf"),
 }
+TWO_FILE_FORMATS = ("csv",)  # a nodes file and an edges file: -o names a folder or a prefix
 
 
 @main.command("export")
 @graph_option
-@click.option("--format", "fmt", required=True, type=click.Choice(list(EXPORTERS)))
+@click.option("--format", "fmt", required=True, type=click.Choice([*EXPORTERS, *TWO_FILE_FORMATS]))
 @click.option(
     "-o",
     "--output",
     "output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to this file (default: stdout).",
+    type=click.Path(path_type=Path),
+    help="Write to this file (default: stdout). csv writes two files and needs -o: a folder "
+    "(existing, or ending in /) gets nodes.csv and edges.csv, anything else is a prefix "
+    "(-o out/seeds- gives out/seeds-nodes.csv and out/seeds-edges.csv).",
 )
 def export_command(graph: Path, fmt: str, output: Path | None) -> None:
-    """Write the graph in another format."""
+    """Write the graph in another format: RDF (turtle, nt, trig, jsonld) or, for Gephi and
+    friends, a network of actors and targets (graphml, gexf, csv) whose edges carry the
+    stance, relations, dates and evidence count."""
+    if fmt in TWO_FILE_FORMATS:
+        from stancegraph import graphviews, store
+
+        if output is None:
+            raise Failure(
+                "--format csv writes a nodes and an edges file: give -o DIR/ or PREFIX", 2
+            )
+        data = graphviews.load(store.open_store(graph))
+        for path in graphviews.write_network(data, fmt, output):
+            click.echo(f"wrote {path}", err=True)
+        return
+    if output is not None and output.is_dir():
+        raise Failure(f"-o {output}: is a folder; --format {fmt} writes one file", 2)
     data = EXPORTERS[fmt](graph)
     if output is None:
         _stdout(data)
@@ -237,6 +269,51 @@ def viz_command(
         f"wrote {report.path} ({report.nodes} nodes, {report.edges} links, "
         f"{report.stances} stances, {report.bytes / 1e6:.1f} MB)"
     )
+
+
+# ---------------------------------------------------------------- analyze
+
+
+@main.command("analyze")
+@graph_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A readable report, or JSON with every list in full.",
+)
+@click.option(
+    "--top",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Central actors per measure (and, in text, entries per section).",
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Also store coalition membership and centrality as triples in the store's named "
+    "graph <…/id/graph/analysis> (replacing the previous analysis), for SPARQL.",
+)
+def analyze_command(graph: Path, fmt: str, top: int, write: bool) -> None:
+    """Coalitions, central actors, contested targets, changes of position (also after
+    rolling officials and agencies up to their jurisdiction), roll-up by state and
+    disagreements between sources."""
+    from stancegraph import analyze, graphviews, store
+
+    if write and graph.is_file():
+        raise Failure(f"--write needs a store (a folder from `stancegraph build`), not {graph}", 2)
+    data = graphviews.load(store.open_store(graph))
+    report = analyze.analyze(data, top=top)
+    if write:
+        iri, count = analyze.write_results(graph, data, report)
+        click.echo(f"wrote {_count(count, 'triple')} to <{iri}>", err=True)
+    if fmt == "json":
+        _stdout((json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    else:
+        _stdout(analyze.render_text(report, top=top).encode("utf-8"))
 
 
 # ---------------------------------------------------------------- query, serve, push

@@ -192,14 +192,24 @@ def finding_features(f, text: str, speaker_body: bool) -> dict[str, str]:
     """The features of one finding that may bear on whether it is right."""
     actor_surface = text[f.actor.start : f.actor.end]
     target_surface = text[f.target.start : f.target.end]
+    actor_ref = "speaker's body" if speaker_body else _actor_ref(actor_surface, f.actor)
+    in_sentence = f.sent_start <= f.actor.start < f.sent_end
+    target_type = f.target.type or "?"
     return {
         "cue": str(getattr(f, "cue", "?")),
         "negated": "yes" if getattr(f, "negated", False) else "no",
-        "actor_ref": "speaker's body" if speaker_body else _actor_ref(actor_surface, f.actor),
+        "actor_ref": actor_ref,
         "target_ref": _target_ref(target_surface, f.target),
-        "actor_in_sentence": "yes" if f.sent_start <= f.actor.start < f.sent_end else "no",
+        "actor_in_sentence": "yes" if in_sentence else "no",
+        # reached through a pronoun, the speaker's title or another sentence: what the
+        # pipeline's pronoun penalty means to catch
+        "actor_reach": "indirect"
+        if actor_ref in ("pronoun", "speaker's body") or not in_sentence
+        else "direct",
         "actor_type": f.actor.type or "?",
-        "target_type": f.target.type or "?",
+        "target_type": target_type,
+        # a support stance is what is left when no negation or reversal was seen
+        "stance_on": f"{f.stance} {'program' if target_type == 'program' else 'other'}",
     }
 
 
@@ -430,11 +440,13 @@ def calibration_ok(predictions: list[Prediction]) -> bool:
 
 def precision_by(predictions: list[Prediction], feature: str) -> list[Row]:
     """Count and share correct of the predictions per value of one traced feature (or of
-    'relation'), most frequent first."""
+    'relation'; "a+b" crosses two features), most frequent first."""
     values: dict[str, list[Prediction]] = defaultdict(list)
     for p in predictions:
-        value = p.relation if feature == "relation" else p.features.get(feature, "?")
-        values[value].append(p)
+        parts = [
+            p.relation if f == "relation" else p.features.get(f, "?") for f in feature.split("+")
+        ]
+        values[" / ".join(parts)].append(p)
     rows = [Row(v, len(ps), sum(p.correct for p in ps)) for v, ps in values.items()]
     return sorted(rows, key=lambda r: (-r.count, r.label))
 
@@ -452,6 +464,7 @@ def report_dict(ev: Evaluation, seconds: dict[str, float], features: list[str]) 
         "overall": ev.pooled().to_dict(),
         "groups": {name: c.to_dict() for name, c in ev.groups().items()},
         "per_article": {doc: c.to_dict() for doc, c in ev.per_doc.items()},
+        "predictions": [p.to_dict() for p in preds],
         "wrong": [p.to_dict() for p in preds if not p.correct],
         "missed": [
             {

@@ -371,7 +371,7 @@ def export_graph(data: GraphData) -> nx.MultiDiGraph:
     return g
 
 
-MAX_PARTNERS = 25  # agreement ties each actor keeps per sign (None: all)
+MAX_PARTNERS = 20  # agreement ties each actor keeps per sign (None: all)
 _CHUNK = 512  # actors per block of the sparse agreement product
 
 

@@ -86,8 +86,9 @@ def article_states(stances: list[Stance], texts: dict[str, str] | None = None) -
     return states
 
 
-def resolve(stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI,
-            texts: dict[str, str] | None = None) -> list[Stance]:
+def resolve(
+    stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI, texts: dict[str, str] | None = None
+) -> list[Stance]:
     """Stances with every entity named canonically and given its IRI.
 
     `texts` (doc -> article text) lets bill numbers take their article's state."""
@@ -99,8 +100,9 @@ def resolve(stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI,
         match = BILL.match(entity.name)
         state = states.get(doc)
         if match and state:
-            return replace(entity, name=f"{state} {entity.name}", aliases=(entity.name,),
-                           state=state)
+            return replace(
+                entity, name=f"{state} {entity.name}", aliases=(entity.name,), state=state
+            )
         return entity
 
     corpus = "\n".join((texts or {}).values()).replace("’", "'")
@@ -150,7 +152,9 @@ def resolve(stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI,
             id=base_iri + slug(best),
             aliases=tuple(aliases),
             affiliation=canonical(entity.affiliation, doc),
-            jurisdiction=canonical(entity.jurisdiction or served_jurisdiction(best, entity.type), doc),
+            jurisdiction=canonical(
+                entity.jurisdiction or served_jurisdiction(best, entity.type), doc
+            ),
             state=entity.state or _state_of(best) or states.get(doc),
             wikidata=entity.wikidata or (known.wikidata if known else None),
         )

@@ -107,6 +107,27 @@ def write_store(trig: bytes, path: Path, fmt: str = "trig") -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def add_graph(path: Path, named_graph_iri: str, triples_nt: bytes) -> None:
+    """Replace one named graph of an on-disk store with N-Triples (derived results such as
+    `analyze --write`), leaving every other graph alone. `path` is a store directory or a
+    folder from `build`. One SPARQL update, so one transaction: readers see the old graph
+    or the new one, never half of it.
+    """
+    path = Path(path)
+    target = path if _is_store_dir(path) else path / STORE_DIR
+    if not _is_store_dir(target):
+        raise StoreError(f"{path}: not a store directory (a folder from `stancegraph build`)")
+    graph = f"<{named_graph_iri}>"
+    body = triples_nt.decode("utf-8")
+    update = f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}}} }}"
+    try:
+        store = ox.Store(str(target))
+        store.update(update)
+        store.flush()
+    except (SyntaxError, OSError, ValueError) as exc:
+        raise StoreError(f"cannot write to the store at {target}: {_one_line(exc)}") from exc
+
+
 def memory_store(data: bytes, fmt: str = "trig") -> ox.Store:
     """An in-memory store holding `data` (for tests, benchmarks and small files)."""
     store = ox.Store()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 
 from stancegraph.extract.mentions import Mention
 
@@ -88,11 +89,20 @@ def _adopt(anaphor: Mention, antecedent: Mention) -> None:
 
 
 GENERIC_INSTITUTIONS = {
-    "sheriff's department": "sheriff", "sheriff's office": "sheriff", "sheriffs office": "sheriff",
-    "sheriff department": "sheriff", "police department": "police", "police": "police",
-    "city council": "city council", "town council": "town council", "council": "council",
-    "board of supervisors": "board of supervisors", "county commission": "commission",
-    "commission": "commission", "legislature": "legislature", "county board": "board",
+    "sheriff's department": "sheriff",
+    "sheriff's office": "sheriff",
+    "sheriffs office": "sheriff",
+    "sheriff department": "sheriff",
+    "police department": "police",
+    "police": "police",
+    "city council": "city council",
+    "town council": "town council",
+    "council": "council",
+    "board of supervisors": "board of supervisors",
+    "county commission": "commission",
+    "commission": "commission",
+    "legislature": "legislature",
+    "county board": "board",
 }
 
 
@@ -130,13 +140,21 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
     # Short names and acronyms.
     for m in named:
         if m.type == "official" and " " not in m.name:
-            full = [p for p in named if p.type == "official" and p is not m and " " in p.name
-                    and p.name.split()[-1] == m.name]
+            full = [
+                p
+                for p in named
+                if p.type == "official"
+                and p is not m
+                and " " in p.name
+                and p.name.split()[-1] == m.name
+            ]
             if full:
                 nearest = min(full, key=lambda p: abs(p.start - m.start))
                 _adopt(m, nearest)
         elif m.name.isupper() and 2 <= len(m.name) <= 6:
-            full = [p for p in named if p is not m and not p.name.isupper() and _spells(m.name, p.name)]
+            full = [
+                p for p in named if p is not m and not p.name.isupper() and _spells(m.name, p.name)
+            ]
             if full:
                 nearest = min(full, key=lambda p: abs(p.start - m.start))
                 _adopt(m, nearest)
@@ -148,13 +166,21 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
         generic = _generic_institution(m.name)
         if not generic:
             continue
-        full = [p for p in named if p is not m and not _generic_institution(p.name)
-                and _generic_institution(p.name, suffix_only=True) == generic]
+        full = [
+            p
+            for p in named
+            if p is not m
+            and not _generic_institution(p.name)
+            and _generic_institution(p.name, suffix_only=True) == generic
+        ]
         if full:
             _adopt(m, min(full, key=lambda p: (p.start > m.start, abs(p.start - m.start))))
             continue
-        bodies = {p.affiliation for p in named if p.affiliation
-                  and _generic_institution(p.affiliation, suffix_only=True) == generic}
+        bodies = {
+            p.affiliation
+            for p in named
+            if p.affiliation and _generic_institution(p.affiliation, suffix_only=True) == generic
+        }
         if len(bodies) == 1:
             m.name = bodies.pop()
     # An official with a title but no body: the article's body of that kind
@@ -187,17 +213,28 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
         antecedent = _antecedent(named, tok.idx, wanted)
         if antecedent is None:
             continue
-        ref = Mention("actor", tok.text, "", tok.idx, tok.idx + len(tok.text), tok.i, tok.i + 1,
-                      tok.i, pronoun=True)
+        ref = Mention(
+            "actor",
+            tok.text,
+            "",
+            tok.idx,
+            tok.idx + len(tok.text),
+            tok.i,
+            tok.i + 1,
+            tok.i,
+            pronoun=True,
+        )
         _adopt(ref, antecedent)
         added.append(ref)
     return sorted(named + added, key=lambda m: m.start)
 
 
-def link_target_mentions(targets: list[Mention], local_place: str | None = None) -> list[Mention]:
+def link_target_mentions(
+    targets: list[Mention], local_place: Callable[[int], str | None] = lambda _: None
+) -> list[Mention]:
     """Definite descriptions ("the program", "these agreements") take the most recent
     named target of a fitting type; those with no antecedent are dropped, but for a local
-    law, which is named after the local government (`local_place`)."""
+    law, which is named after the local government (`local_place(position)`)."""
     linked: list[Mention] = []
     for m in targets:
         if not m.anaphor_types:
@@ -205,16 +242,23 @@ def link_target_mentions(targets: list[Mention], local_place: str | None = None)
             continue
         reach = PRONOUN_REACH if m.pronoun else len(m.name) * 10**6
         antecedent = next(
-            (p for p in reversed(linked) if not p.anaphor_types and p.start < m.start
-             and p.type in m.anaphor_types and m.start - p.start < reach),
+            (
+                p
+                for p in reversed(linked)
+                if not p.anaphor_types
+                and p.start < m.start
+                and p.type in m.anaphor_types
+                and m.start - p.start < reach
+            ),
             None,
         )
         if antecedent is not None:
             _adopt(m, antecedent)
             linked.append(m)
         elif m.level == "local":
-            if local_place:
-                m.name, m.level, m.anaphor_types = f"{local_place} {m.name}", None, ()
+            place = local_place(m.start)
+            if place:
+                m.name, m.level, m.anaphor_types = f"{place} {m.name}", None, ()
                 linked.append(m)
         elif m.type:  # names itself when there is nothing to refer back to
             m.anaphor_types = ()

@@ -20,25 +20,98 @@ from stancegraph.extract.lexicon import Lexicon
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 US_STATES = {
-    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
-    "Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas",
-    "Kentucky", "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota",
-    "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada", "New Hampshire", "New Jersey",
-    "New Mexico", "New York", "North Carolina", "North Dakota", "Ohio", "Oklahoma", "Oregon",
-    "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota", "Tennessee", "Texas", "Utah",
-    "Vermont", "Virginia", "Washington", "West Virginia", "Wisconsin", "Wyoming",
+    "Alabama",
+    "Alaska",
+    "Arizona",
+    "Arkansas",
+    "California",
+    "Colorado",
+    "Connecticut",
+    "Delaware",
+    "Florida",
+    "Georgia",
+    "Hawaii",
+    "Idaho",
+    "Illinois",
+    "Indiana",
+    "Iowa",
+    "Kansas",
+    "Kentucky",
+    "Louisiana",
+    "Maine",
+    "Maryland",
+    "Massachusetts",
+    "Michigan",
+    "Minnesota",
+    "Mississippi",
+    "Missouri",
+    "Montana",
+    "Nebraska",
+    "Nevada",
+    "New Hampshire",
+    "New Jersey",
+    "New Mexico",
+    "New York",
+    "North Carolina",
+    "North Dakota",
+    "Ohio",
+    "Oklahoma",
+    "Oregon",
+    "Pennsylvania",
+    "Rhode Island",
+    "South Carolina",
+    "South Dakota",
+    "Tennessee",
+    "Texas",
+    "Utah",
+    "Vermont",
+    "Virginia",
+    "Washington",
+    "West Virginia",
+    "Wisconsin",
+    "Wyoming",
 }
 STATE_ABBREVIATIONS = {
-    "Calif.": "California", "Fla.": "Florida", "N.Y.": "New York", "N.J.": "New Jersey",
-    "S.C.": "South Carolina", "N.C.": "North Carolina", "R.I.": "Rhode Island", "Wis.": "Wisconsin",
-    "Mich.": "Michigan", "Minn.": "Minnesota", "Md.": "Maryland", "Nev.": "Nevada",
-    "Okla.": "Oklahoma", "Tex.": "Texas", "Ariz.": "Arizona", "Ga.": "Georgia", "Ill.": "Illinois",
-    "Mass.": "Massachusetts", "Pa.": "Pennsylvania", "Va.": "Virginia", "Wash.": "Washington",
-    "Conn.": "Connecticut", "Colo.": "Colorado", "La.": "Louisiana", "Ore.": "Oregon",
+    "Calif.": "California",
+    "Fla.": "Florida",
+    "N.Y.": "New York",
+    "N.J.": "New Jersey",
+    "S.C.": "South Carolina",
+    "N.C.": "North Carolina",
+    "R.I.": "Rhode Island",
+    "Wis.": "Wisconsin",
+    "Mich.": "Michigan",
+    "Minn.": "Minnesota",
+    "Md.": "Maryland",
+    "Nev.": "Nevada",
+    "Okla.": "Oklahoma",
+    "Tex.": "Texas",
+    "Ariz.": "Arizona",
+    "Ga.": "Georgia",
+    "Ill.": "Illinois",
+    "Mass.": "Massachusetts",
+    "Pa.": "Pennsylvania",
+    "Va.": "Virginia",
+    "Wash.": "Washington",
+    "Conn.": "Connecticut",
+    "Colo.": "Colorado",
+    "La.": "Louisiana",
+    "Ore.": "Oregon",
 }
 NOT_JURISDICTIONS = {
-    "U.S.", "US", "United States", "America", "the United States", "Mexico", "Canada",
-    "Central America", "Honduras", "Guatemala", "El Salvador", "the U.S.", "Congress",
+    "U.S.",
+    "US",
+    "United States",
+    "America",
+    "the United States",
+    "Mexico",
+    "Canada",
+    "Central America",
+    "Honduras",
+    "Guatemala",
+    "El Salvador",
+    "the U.S.",
+    "Congress",
 }
 # Names that are news outlets, programmes or the like, not actors.
 OUTLET_WORDS = re.compile(
@@ -47,7 +120,9 @@ OUTLET_WORDS = re.compile(
     r"Getty|Snapshot|Portside|Capitol Alert|App|Chrome|Safari|Explorer|Firefox|Associated|"
     r"University|College|School|Court|Act|Bill|Report|Program|Agreement)\b"
 )
-DATELINE = re.compile(r"^[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][A-Za-z.]{1,12})?\s*(?:\([A-Z0-9 ]+\)\s*)?[—–»(-]")
+DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][A-Za-z.]{1,12})?\s*(?:\([A-Z0-9 ]+\)\s*)?[—–»(-]"
+)
 INSTITUTION_SUFFIX = re.compile(
     r"^\s*(?:(?:County|City|Parish|Town)\s+)?"
     r"(Sheriff'?s'? (?:Office|Department)|Sheriff Department|Police Department|Police|"
@@ -89,7 +164,7 @@ class Mention:
 
 def clean_name(text: str) -> str:
     """Strip determiners, possessives and stray punctuation from a mention's text."""
-    name = text.translate(APOSTROPHES).strip(" \t\n,;:\"“”()[]")
+    name = text.translate(APOSTROPHES).strip(' \t\n,;:"“”()[]')
     name = re.sub(r"^(?:the|The|a|an)\s+", "", name)
     name = re.sub(r"^(?:Photo|Credit|Source|Image|File photo)\s*:\s*", "", name)
     name = re.sub(r"'s$|'$", "", name) if not name.lower().endswith("sheriffs'") else name
@@ -151,9 +226,17 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                     taken[i] = True
                 mentions.append(
                     Mention(
-                        "target", name, entry.type, span.start_char, span.end_char,
-                        span.start, span.end, span.root.i, broader=entry.broader,
-                        anaphor_types=entry.refers_to, owner=entry.owner,
+                        "target",
+                        name,
+                        entry.type,
+                        span.start_char,
+                        span.end_char,
+                        span.start,
+                        span.end,
+                        span.root.i,
+                        broader=entry.broader,
+                        anaphor_types=entry.refers_to,
+                        owner=entry.owner,
                     )
                 )
     for tok in doc:
@@ -161,15 +244,41 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
             continue
         if tok.lower_ in ("it", "them") and tok.dep_ in ("dobj", "pobj"):
             # "she will sign it": a pronoun object refers back to a nearby target
-            mentions.append(Mention("target", tok.text, "", tok.idx, tok.idx + len(tok.text),
-                                    tok.i, tok.i + 1, tok.i, anaphor_types=TARGET_TYPES,
-                                    pronoun=True))
+            mentions.append(
+                Mention(
+                    "target",
+                    tok.text,
+                    "",
+                    tok.idx,
+                    tok.idx + len(tok.text),
+                    tok.i,
+                    tok.i + 1,
+                    tok.i,
+                    anaphor_types=TARGET_TYPES,
+                    pronoun=True,
+                )
+            )
             continue
         if tok.lower_ in lexicon.local_laws and tok.pos_ == "NOUN":
-            # named after the local government if nothing earlier fits (coref)
-            mentions.append(Mention("target", lexicon.local_laws[tok.lower_], "law", tok.idx,
-                                    tok.idx + len(tok.text), tok.i, tok.i + 1, tok.i,
-                                    anaphor_types=("law",), level="local"))
+            # "the ordinance" may refer back to a named law; "an ordinance" is a new one;
+            # either is named after the local government when nothing earlier fits (coref)
+            definite = any(
+                c.dep_ == "det" and c.lower_ in ("the", "this", "that", "such") for c in tok.children
+            )
+            mentions.append(
+                Mention(
+                    "target",
+                    lexicon.local_laws[tok.lower_],
+                    "law",
+                    tok.idx,
+                    tok.idx + len(tok.text),
+                    tok.i,
+                    tok.i + 1,
+                    tok.i,
+                    anaphor_types=("law",) if definite else ("local",),
+                    level="local",
+                )
+            )
             continue
         types = lexicon.anaphors.get(tok.lower_)
         if not types or tok.pos_ not in ("NOUN", "PROPN"):
@@ -177,15 +286,29 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
         determiners = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
         if determiners & {"the", "this", "that", "these", "those", "such", "its", "their"}:
             mentions.append(
-                Mention("target", tok.text, "", tok.idx, tok.idx + len(tok.text), tok.i, tok.i + 1,
-                        tok.i, anaphor_types=types)
+                Mention(
+                    "target",
+                    tok.text,
+                    "",
+                    tok.idx,
+                    tok.idx + len(tok.text),
+                    tok.i,
+                    tok.i + 1,
+                    tok.i,
+                    anaphor_types=types,
+                )
             )
     return sorted(mentions, key=lambda m: m.start)
 
 
 TARGET_TYPES = ("program", "policy", "law", "practice", "operation")
-BILL_CHAMBERS = {"senate bill": "SB", "house bill": "HB", "assembly bill": "AB",
-                 "senate file": "SF", "house file": "HF"}
+BILL_CHAMBERS = {
+    "senate bill": "SB",
+    "house bill": "HB",
+    "assembly bill": "AB",
+    "senate file": "SF",
+    "house file": "HF",
+}
 
 
 def _generic_name(entry, match) -> str | None:
@@ -244,8 +367,17 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
     return [m for m in mentions if not any(a <= m.start and m.end <= b for a, b in titled)]
 
 
-LEGISLATORS = {"lawmakers", "legislators", "legislature", "supervisors", "commissioners",
-               "councilmembers", "trustees", "senators", "representatives"}
+LEGISLATORS = {
+    "lawmakers",
+    "legislators",
+    "legislature",
+    "supervisors",
+    "commissioners",
+    "councilmembers",
+    "trustees",
+    "senators",
+    "representatives",
+}
 
 
 def _collective_bodies(doc, mentions: list[Mention]) -> list[Mention]:
@@ -254,11 +386,23 @@ def _collective_bodies(doc, mentions: list[Mention]) -> list[Mention]:
     out = []
     for m in mentions:
         head = doc[m.tok_end] if m.tok_end < len(doc) else None
-        if (m.type == "jurisdiction" and head is not None and head.lower_ in LEGISLATORS
-                and doc[m.tok_end - 1].dep_ == "compound"):
-            span = doc[m.tok_start:m.tok_end + 1]
-            m = Mention("actor", f"{m.name} {head.text}", "government_body", span.start_char,
-                        span.end_char, span.start, span.end, head.i)
+        if (
+            m.type == "jurisdiction"
+            and head is not None
+            and head.lower_ in LEGISLATORS
+            and doc[m.tok_end - 1].dep_ == "compound"
+        ):
+            span = doc[m.tok_start : m.tok_end + 1]
+            m = Mention(
+                "actor",
+                f"{m.name} {head.text}",
+                "government_body",
+                span.start_char,
+                span.end_char,
+                span.start,
+                span.end,
+                head.i,
+            )
         out.append(m)
     return out
 
@@ -272,24 +416,38 @@ def _titled_people(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Menti
             continue
         run = []
         j = tok.i + 1
-        while j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].text[:1].isupper() and len(run) < 3:
+        while (
+            j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].text[:1].isupper() and len(run) < 3
+        ):
             run.append(doc[j])
             j += 1
         if len(run) < 2 or any(t.i in covered for t in run):
             continue
         if doc[j - 1].ent_type_ in ("GPE", "ORG") or doc[j - 1].lower_ in lexicon.titles:
             continue
-        span = doc[run[0].i:run[-1].i + 1]
-        mention = Mention("actor", span.text, "official", span.start_char, span.end_char,
-                          span.start, span.end, span.root.i)
+        span = doc[run[0].i : run[-1].i + 1]
+        mention = Mention(
+            "actor",
+            span.text,
+            "official",
+            span.start_char,
+            span.end_char,
+            span.start,
+            span.end,
+            span.root.i,
+        )
         _add_role(doc, span, mention, lexicon)
         found.append(mention)
         covered.update(range(span.start, span.end))
     return sorted(mentions + found, key=lambda m: m.start)
 
 
-COLLECTIVE_SUFFIX = {"counties": ("County", "county"), "parishes": ("Parish", "county"),
-                     "cities": ("", "city"), "towns": ("", "town")}
+COLLECTIVE_SUFFIX = {
+    "counties": ("County", "county"),
+    "parishes": ("Parish", "county"),
+    "cities": ("", "city"),
+    "towns": ("", "town"),
+}
 
 
 def _collective_members(doc, mentions: list[Mention]) -> list[Mention]:
@@ -316,14 +474,24 @@ def _collective_members(doc, mentions: list[Mention]) -> list[Mention]:
                 continue
             if any(t.lower_ in ("county", "city", "parish") for t in tok.children):
                 continue
-            left = min([tok.i] + [c.i for c in tok.children if c.dep_ == "compound" and c.i < tok.i])
-            span = doc[left:tok.i + 1]
+            left = min(
+                [tok.i] + [c.i for c in tok.children if c.dep_ == "compound" and c.i < tok.i]
+            )
+            span = doc[left : tok.i + 1]
             base = clean_name(span.text)
             name = f"{base} {suffix}".strip() if suffix and not base.endswith(suffix) else base
             mention = by_head.get(tok.i)
             if mention is None:
-                mention = Mention("actor", name, "jurisdiction", span.start_char, span.end_char,
-                                  span.start, span.end, tok.i)
+                mention = Mention(
+                    "actor",
+                    name,
+                    "jurisdiction",
+                    span.start_char,
+                    span.end_char,
+                    span.start,
+                    span.end,
+                    tok.i,
+                )
                 mentions.append(mention)
                 by_head[tok.i] = mention
             mention.aliases.add(base)
@@ -340,7 +508,7 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         if tail and label != "KNOWN":
             end = end + tail.end()
             label = "ORG"
-        before = text[max(0, start - 8):start]
+        before = text[max(0, start - 8) : start]
         if before.endswith("City of ") and label == "GPE":
             start -= len("City of ")
     span = _token_span(doc, start, end)
@@ -361,7 +529,7 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         return None
     if label == "GPE" and (name in NOT_JURISDICTIONS or raw.strip() in NOT_JURISDICTIONS):
         return None
-    if label == "GPE" and DATELINE.match(text[text.rfind("\n", 0, start) + 1:]):
+    if label == "GPE" and DATELINE.match(text[text.rfind("\n", 0, start) + 1 :]):
         return None  # a dateline ("PROVIDENCE, R.I. —", "TROY, N.Y. »")
     if label != "KNOWN" and OUTLET_WORDS.search(name) or "/" in name:
         return None
@@ -369,7 +537,13 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
     if kind is None and not (name.isupper() and label == "ORG"):
         return None
     mention = Mention(
-        "actor", name, kind or "", span.start_char, span.end_char, span.start, span.end,
+        "actor",
+        name,
+        kind or "",
+        span.start_char,
+        span.end_char,
+        span.start,
+        span.end,
         span.root.i,
     )
     if known_name:
@@ -393,9 +567,14 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
     # Words before the name within the same noun phrase.
     i = span.start - 1
     before = []
-    while i >= 0 and doc[i].head.i in range(i, span.end + 1) or (
-        i >= 0 and doc[i].dep_ in ("compound", "amod", "poss", "case", "punct", "nmod")
-        and doc[i].head.i >= span.start - 6
+    while (
+        i >= 0
+        and doc[i].head.i in range(i, span.end + 1)
+        or (
+            i >= 0
+            and doc[i].dep_ in ("compound", "amod", "poss", "case", "punct", "nmod")
+            and doc[i].head.i >= span.start - 6
+        )
     ):
         if doc[i].is_punct and doc[i].text not in (".", "'", "’"):
             break
@@ -410,7 +589,7 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
     title_at = None
     for size in (3, 2, 1):
         for j in range(len(lowered) - size, -1, -1):
-            phrase = " ".join(lowered[j:j + size])
+            phrase = " ".join(lowered[j : j + size])
             if phrase in lexicon.titles:
                 title_at = (j, size, phrase)
                 break
@@ -419,7 +598,7 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
     if title_at:
         j, size, phrase = title_at
         title = lexicon.titles[phrase]
-        mention.role = " ".join(words[j:j + size]).rstrip(".").title()
+        mention.role = " ".join(words[j : j + size]).rstrip(".").title()
         mention.title_start = before[0].idx
         mention.leads = title.leads
         place_words = []
@@ -438,7 +617,12 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
                 mention.affiliation = place
             elif title.body:
                 mention.affiliation = f"{place} {title.body}"
-            elif place in US_STATES or low.endswith(("county", "city")) or place.istitle() or place.isupper():
+            elif (
+                place in US_STATES
+                or low.endswith(("county", "city"))
+                or place.istitle()
+                or place.isupper()
+            ):
                 mention.affiliation = place
         elif title.body and phrase in ("sheriff", "police chief", "chief"):
             mention.affiliation = None  # resolved from the article's agencies later
@@ -448,7 +632,9 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
     for child in root.children:
         if child.i < span.end:
             continue
-        if child.dep_ == "appos" or (child.dep_ == "prep" and child.lower_ in ("of", "with", "for", "from")):
+        if child.dep_ == "appos" or (
+            child.dep_ == "prep" and child.lower_ in ("of", "with", "for", "from")
+        ):
             for tok in child.subtree:
                 if tok.i - span.end > 18:
                     break

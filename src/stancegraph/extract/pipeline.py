@@ -21,8 +21,14 @@ from stancegraph.extract.stances import Finding, SentenceReader
 from stancegraph.extract.votes import member_votes
 from stancegraph.model import Article, Entity, Evidence, Stance
 
-CUE_CONFIDENCE = {"verb": 0.9, "nested": 0.8, "speech": 0.75, "evaluation": 0.6, "member": 0.7,
-                  "owner": 0.7}
+CUE_CONFIDENCE = {
+    "verb": 0.9,
+    "nested": 0.8,
+    "speech": 0.75,
+    "evaluation": 0.6,
+    "member": 0.7,
+    "owner": 0.7,
+}
 
 
 def extract_stances(articles: list[Article]) -> list[Stance]:
@@ -46,8 +52,7 @@ def article_stances(article: Article, doc) -> list[Stance]:
     findings: list[Finding] = []
     sents = list(doc.sents)
     for k, sent in enumerate(sents):
-        in_sent = lambda ms: [m for m in ms if sent.start_char <= m.start < sent.end_char]  # noqa: E731
-        sent_actors, sent_targets = in_sent(actors), in_sent(targets)
+        sent_actors, sent_targets = _within(sent, actors), _within(sent, targets)
         window = sents[max(0, k - 2)].start_char
         earlier = [t for t in targets if window <= t.start < sent.start_char]
         topic = earlier[-1] if earlier else None
@@ -67,12 +72,24 @@ LOCAL_BODY = re.compile(
 )
 
 
-def local_government(actors: list[Mention]) -> str | None:
-    """The place whose council or board the article is about, for naming its local laws."""
-    bodies = Counter(m.name for m in actors if m.type == "government_body" and LOCAL_BODY.search(m.name))
-    if not bodies:
-        return None
-    return LOCAL_BODY.sub("", max(bodies, key=lambda name: (bodies[name], -len(name))))
+def local_government(actors: list[Mention]):
+    """Where a local law comes from, for naming it: the council or board named just before
+    it (same sentence), else the one the article names most."""
+    bodies = [m for m in actors if m.type == "government_body" and LOCAL_BODY.search(m.name)]
+    counts = Counter(m.name for m in bodies)
+
+    def place(position: int) -> str | None:
+        near = [m for m in bodies if 0 < position - m.end < NEAR]
+        if near:
+            return LOCAL_BODY.sub("", near[-1].name)
+        if not counts:
+            return None
+        return LOCAL_BODY.sub("", max(counts, key=lambda name: (counts[name], -len(name))))
+
+    return place
+
+
+NEAR = 120  # characters: a body named this close before a local law made it
 
 
 def _lawsuit_target(doc, targets: list[Mention]) -> Mention | None:
@@ -94,21 +111,42 @@ def _owners(reader, sent, actors, targets, speaker_of, here) -> list[Finding]:
     for target in targets:
         if not target.owner:
             continue
-        owners = [a for a in actors if a.name == target.owner and not reader.negated(
-            sent.doc[a.head].head)]
+        owners = [
+            a
+            for a in actors
+            if a.name == target.owner and not reader.negated(sent.doc[a.head].head)
+        ]
         acting = [a for a in owners if _promotes(reader, reader.clause_of(a, sent.doc)[0])]
         if speaker is not None and speaker.name == target.owner:
             acting.append(speaker)
-        if not acting or any(f.actor.name == target.owner and f.target.name == target.name
-                             for f in here + out):
+        if not acting or any(
+            f.actor.name == target.owner and f.target.name == target.name for f in here + out
+        ):
             continue
-        out.append(Finding(acting[0], target, "support", "supports", sent.start_char,
-                           sent.end_char, "owner"))
+        out.append(
+            Finding(
+                acting[0], target, "support", "supports", sent.start_char, sent.end_char, "owner"
+            )
+        )
     return out
 
 
-PROMOTING = {"launch", "unveil", "create", "introduce", "promote", "defend", "seek", "expand",
-             "offer", "need", "explore", "require", "want", "aim"}
+PROMOTING = {
+    "launch",
+    "unveil",
+    "create",
+    "introduce",
+    "promote",
+    "defend",
+    "seek",
+    "expand",
+    "offer",
+    "need",
+    "explore",
+    "require",
+    "want",
+    "aim",
+}
 
 
 def _promotes(reader, clause) -> bool:
@@ -119,6 +157,10 @@ def _promotes(reader, clause) -> bool:
     return lemma in reader.lex.speech_verbs or lemma in PROMOTING
 
 
+def _within(sent, mentions: list[Mention]) -> list[Mention]:
+    return [m for m in mentions if sent.start_char <= m.start < sent.end_char]
+
+
 def _spoken_for(findings: list[Finding]) -> list[Finding]:
     """The head of a body speaks for it: a sheriff's stated position is the sheriff's
     office's, a director's the organisation's (guidelines: on_behalf_of)."""
@@ -126,10 +168,28 @@ def _spoken_for(findings: list[Finding]) -> list[Finding]:
     for f in findings:
         a = f.actor
         if a.type == "official" and a.affiliation and a.leads:
-            body = Mention("actor", a.affiliation, a.affiliation_type or _body_type(a.affiliation),
-                           a.start, a.end, a.tok_start, a.tok_end, a.head)
-            extra.append(Finding(body, f.target, f.stance, f.relation, f.sent_start, f.sent_end,
-                                 f.cue, negated=f.negated))
+            body = Mention(
+                "actor",
+                a.affiliation,
+                a.affiliation_type or _body_type(a.affiliation),
+                a.start,
+                a.end,
+                a.tok_start,
+                a.tok_end,
+                a.head,
+            )
+            extra.append(
+                Finding(
+                    body,
+                    f.target,
+                    f.stance,
+                    f.relation,
+                    f.sent_start,
+                    f.sent_end,
+                    f.cue,
+                    negated=f.negated,
+                )
+            )
     return extra
 
 
@@ -153,8 +213,12 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
         lead = len(stripped) - len(stripped.lstrip())
         start += lead
         evidence = Evidence(
-            doc=article.doc, start=start, end=end, text=article.text[start:end],
-            prefix=article.text[max(0, start - 32):start], suffix=article.text[end:end + 32],
+            doc=article.doc,
+            start=start,
+            end=end,
+            text=article.text[start:end],
+            prefix=article.text[max(0, start - 32) : start],
+            suffix=article.text[end : end + 32],
         )
         confidence = CUE_CONFIDENCE.get(f.cue, 0.5)
         if f.actor.pronoun:
@@ -163,7 +227,9 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
             confidence -= 0.1
         obo = None
         if f.actor.type == "official" and f.actor.affiliation:
-            obo = Entity(f.actor.affiliation, f.actor.affiliation_type or _body_type(f.actor.affiliation))
+            obo = Entity(
+                f.actor.affiliation, f.actor.affiliation_type or _body_type(f.actor.affiliation)
+            )
         stance = Stance(
             doc=article.doc,
             actor=_entity(f.actor),
@@ -190,7 +256,13 @@ def _entity(m: Mention) -> Entity:
         affiliation = Entity(m.affiliation, m.affiliation_type or _body_type(m.affiliation))
     aliases = tuple(sorted(a for a in m.aliases if a and a != m.name))
     return Entity(
-        name=m.name, type=m.type or "group", aliases=aliases, role=m.role,
-        affiliation=affiliation, leads=m.leads, level=m.level, broader=m.broader,
+        name=m.name,
+        type=m.type or "group",
+        aliases=aliases,
+        role=m.role,
+        affiliation=affiliation,
+        leads=m.leads,
+        level=m.level,
+        broader=m.broader,
         wikidata=m.wikidata,
     )

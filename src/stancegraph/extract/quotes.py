@@ -21,7 +21,9 @@ from stancegraph.extract.stances import FIRST_PERSON, Finding, SentenceReader
 
 EVALUATION_DEPTH = 2  # only words near the top of the parse judge what the sentence is about
 TOPIC_WINDOW = 4
-NO_SPEAKER = Mention("actor", "", "", -1, -1, -1, -1, -1)  # said by someone unnamed  # sentences back to look for what a quotation is about
+NO_SPEAKER = Mention(
+    "actor", "", "", -1, -1, -1, -1, -1
+)  # said by someone unnamed  # sentences back to look for what a quotation is about
 QUOTE = re.compile(r"[“\"]([^”\"]{8,}?)(?:[”\"]|\n\n|$)", re.S)
 
 
@@ -76,7 +78,10 @@ class QuoteReader:
         # the head of a noun phrase whose modifiers hold the name ("ICE Director Matthew Albence")
         tok = self.doc[i]
         for m in self.actors:
-            if any(t.i in range(m.tok_start, m.tok_end) for t in tok.subtree) and m.type == "official":
+            if (
+                any(t.i in range(m.tok_start, m.tok_end) for t in tok.subtree)
+                and m.type == "official"
+            ):
                 return m
         return None
 
@@ -97,8 +102,15 @@ class QuoteReader:
             k = inside[0] - 1
             if speaker is None and k >= 0 and sents[k].text.rstrip().endswith(":"):
                 # "Jane Roe, director of the Coalition, statement on the vote:" then the quote
-                speaker = next((m for m in self.actors if sents[k].start_char <= m.start
-                                < sents[k].end_char and m.type == "official"), None)
+                speaker = next(
+                    (
+                        m
+                        for m in self.actors
+                        if sents[k].start_char <= m.start < sents[k].end_char
+                        and m.type == "official"
+                    ),
+                    None,
+                )
             if speaker is None and previous is not None and previous[0] >= inside[0] - 3:
                 speaker = previous[1]  # a quotation that runs on from the last one
             if speaker is NO_SPEAKER:
@@ -114,9 +126,11 @@ class QuoteReader:
                     self.speaker_of[s.start_char] = speaker
 
     def _paragraph_break(self, k: int, inside: list[int]) -> bool:
-        a, b = sorted((self.sents[k], self.sents[inside[0] if k < inside[0] else inside[-1]]),
-                      key=lambda s: s.start_char)
-        return "\n" in self.doc.text[a.end_char - 1:b.start_char + 1].strip(" ")
+        a, b = sorted(
+            (self.sents[k], self.sents[inside[0] if k < inside[0] else inside[-1]]),
+            key=lambda s: s.start_char,
+        )
+        return "\n" in self.doc.text[a.end_char - 1 : b.start_char + 1].strip(" ")
 
     # ------------------------------------------------------------ first person
 
@@ -158,8 +172,11 @@ class QuoteReader:
                 stance = "oppose"
             else:
                 relation, stance = "supports", "support"
-            findings.append(Finding(speaker, target, stance, relation, sent.start_char,
-                                    sent.end_char, "evaluation"))
+            findings.append(
+                Finding(
+                    speaker, target, stance, relation, sent.start_char, sent.end_char, "evaluation"
+                )
+            )
         return findings
 
     def score(self, sent) -> tuple[int, bool]:

@@ -42,26 +42,88 @@ NEGATED = {
 GENERIC = {"oppose": "opposes", "support": "supports"}
 SUBJECT_DEPS = {"nsubj", "csubj", "expl"}
 NP_INTERNAL = {"conj", "appos", "compound", "flat", "nmod", "cc", "amod", "poss"}
-COLLECTIVE_HEADS = {"officials", "counties", "cities", "sheriffs", "agencies", "jurisdictions",
-                    "departments", "members", "supervisors", "trustees", "leaders", "towns",
-                    "offices", "councils", "governments", "communities", "states", "parishes",
-                    "groups", "organizations", "advocates", "unions", "associations"}
+COLLECTIVE_HEADS = {
+    "officials",
+    "counties",
+    "cities",
+    "sheriffs",
+    "agencies",
+    "jurisdictions",
+    "departments",
+    "members",
+    "supervisors",
+    "trustees",
+    "leaders",
+    "towns",
+    "offices",
+    "councils",
+    "governments",
+    "communities",
+    "states",
+    "parishes",
+    "groups",
+    "organizations",
+    "advocates",
+    "unions",
+    "associations",
+}
 LIST_PREPS = {"including", "in", "from", "of", "like", "such", "as"}
 FIRST_PERSON = {"i", "we", "me", "us", "my", "our"}
 # what a speaker's own organisation is called in their reported words
-OWN_FORCE = {"police", "department", "officer", "deputy", "city", "county", "office", "agency",
-             "jail", "sheriff"}
+OWN_FORCE = {
+    "police",
+    "department",
+    "officer",
+    "deputy",
+    "city",
+    "county",
+    "office",
+    "agency",
+    "jail",
+    "sheriff",
+}
 # nouns through which an organisation speaks: "the ACLU report states", "a county official said"
-VOICE_NOUNS = {"report", "statement", "letter", "release", "spokesman", "spokeswoman",
-               "directive", "resolution", "order", "ordinance", "policy", "vote",
-               "spokesperson", "official", "representative", "lawyer", "attorney", "analysis"}
+VOICE_NOUNS = {
+    "report",
+    "statement",
+    "letter",
+    "release",
+    "spokesman",
+    "spokeswoman",
+    "directive",
+    "resolution",
+    "order",
+    "ordinance",
+    "policy",
+    "vote",
+    "spokesperson",
+    "official",
+    "representative",
+    "lawyer",
+    "attorney",
+    "analysis",
+}
 # pronouns that, as the subject of what someone says, are the speaker or the speaker's side:
 # "the department said it will not participate", "X said they have applied to rejoin"
 SAME_SPEAKER = FIRST_PERSON | {"it", "they", "he", "she"}
 PERMISSION_VERBS = {"allow", "permit", "let", "authorize", "enable", "require", "force", "help"}
 # verbs of taking part, often used with the program they are about left understood
-IMPLICIT_OBJECT_VERBS = {"comply", "participate", "join", "rejoin", "honor", "honour", "cooperate",
-                         "withdraw", "decline", "refuse", "opt", "sign", "enroll", "agree"}
+IMPLICIT_OBJECT_VERBS = {
+    "comply",
+    "participate",
+    "join",
+    "rejoin",
+    "honor",
+    "honour",
+    "cooperate",
+    "withdraw",
+    "decline",
+    "refuse",
+    "opt",
+    "sign",
+    "enroll",
+    "agree",
+}
 
 
 @dataclass
@@ -102,8 +164,13 @@ class SentenceReader:
                 if phrase in self.lex.phrasal and (child.dep_ == "prt" or child is chain_next):
                     return self.lex.phrasal[phrase]
         if tok.pos_ in ("VERB", "AUX") or tok.tag_ in ("VBG", "VBN"):
-            if lemma in self.lex.verbs and lemma not in ("call",) or (
-                lemma == "call" and any(c.dep_ == "prep" and c.lower_ == "for" for c in tok.children)
+            if (
+                lemma in self.lex.verbs
+                and lemma not in ("call",)
+                or (
+                    lemma == "call"
+                    and any(c.dep_ == "prep" and c.lower_ == "for" for c in tok.children)
+                )
             ):
                 return self.lex.verbs.get(lemma, "urges")
             return None
@@ -113,8 +180,21 @@ class SentenceReader:
             return self.lex.adjectives.get(tok.lower_)
         return None
 
+    def of_predicate(self, tok, path) -> str | None:
+        """The relation of a predicate noun hanging off this noun by "of", when the path
+        does not run through it: "joins a wave of opposition to X"."""
+        on_path = {t.i for t in path}
+        for prep in tok.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                for pobj in prep.children:
+                    if pobj.dep_ == "pobj" and pobj.i not in on_path:
+                        relation = self.lex.nouns.get(pobj.lemma_.lower())
+                        if relation:
+                            return relation
+        return None
+
     def negated(self, tok) -> bool:
-        """"not", "never", "no longer", "n't" on the token or its auxiliaries."""
+        """ "not", "never", "no longer", "n't" on the token or its auxiliaries."""
         for child in tok.children:
             if child.dep_ == "neg" and child.nbor(1).lower_ == "only":
                 continue  # "not only ... but also"
@@ -175,14 +255,24 @@ class SentenceReader:
                 # a name modifying a common noun ("California counties", "Wisconsin sheriffs")
                 # is not the subject, unless the noun is its voice ("the ACLU report")
                 head = tok.head
-                common = head.pos_ == "NOUN" or head.tag_ in ("NNS", "NNPS") or (
-                    head.lower_ in COLLECTIVE_HEADS)
-                if (tok.dep_ in ("compound", "amod", "nmod", "poss") and common
-                        and head.lemma_.lower() not in VOICE_NOUNS):
+                common = (
+                    head.pos_ == "NOUN"
+                    or head.tag_ in ("NNS", "NNPS")
+                    or (head.lower_ in COLLECTIVE_HEADS)
+                )
+                if (
+                    tok.dep_ in ("compound", "amod", "nmod", "poss")
+                    and common
+                    and head.lemma_.lower() not in VOICE_NOUNS
+                ):
                     break
                 tok = tok.head
                 continue
-            if tok.dep_ == "pobj" and tok.head.lower_ in LIST_PREPS and tok.head.dep_ in ("prep", "acl"):
+            if (
+                tok.dep_ == "pobj"
+                and tok.head.lower_ in LIST_PREPS
+                and tok.head.dep_ in ("prep", "acl")
+            ):
                 holder = tok.head.head
                 if holder.lower_ in COLLECTIVE_HEADS or holder.lower_ in ("counties", "cities"):
                     tok = holder
@@ -226,14 +316,21 @@ class SentenceReader:
                 if any(c.dep_ in SUBJECT_DEPS for c in tok.children):
                     return None  # a coordinated clause with a subject of its own
                 elements = []  # "removed X and stopped Y": the first verb is not over Y
-            if 0 < k < len(path) - 1 and tok.dep_ == "relcl" and path[k - 1].pos_ == "NOUN" and (
-                path[k - 1].lemma_.lower() not in self.lex.nouns
+            if (
+                0 < k < len(path) - 1
+                and tok.dep_ == "relcl"
+                and path[k - 1].pos_ == "NOUN"
+                and (path[k - 1].lemma_.lower() not in self.lex.nouns)
             ):
                 return None  # a relative clause describing a thing on the way is not the act
             if k > 0 and tok.dep_ in ("ccomp", "xcomp", "advcl", "relcl", "conj", "acl"):
-                subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")
-                            and c.i not in range(target.tok_start, target.tok_end)
-                            and c.i != target.head]
+                subjects = [
+                    c
+                    for c in tok.children
+                    if c.dep_ in ("nsubj", "nsubjpass")
+                    and c.i not in range(target.tok_start, target.tok_end)
+                    and c.i != target.head
+                ]
                 # "an agreement allowing ICE to continue housing detainees": who is allowed
                 # does not hold the position; the one who allows does
                 permitted = path[k - 1].lemma_.lower() in PERMISSION_VERBS
@@ -259,51 +356,77 @@ class SentenceReader:
                     elements.append(("pred", self.lex.verbs.get(lemma, "joins")))
                 continue
             relation = self.predicate(tok, nxt)
+            if relation is None and tok.pos_ == "NOUN":
+                relation = self.of_predicate(tok, path)  # "a wave of opposition to SB 54"
             if relation and target.type == "law":
                 relation = self.lex.law_verbs.get(lemma, relation)  # signing a bill supports it
             marker = None
             if tok.lower_ == "against" and tok.dep_ == "prep":
                 marker = "oppose"
-            elif tok.lower_ in ("favor", "favour", "support", "opposition") and tok.head.lower_ == "in":
+            elif (
+                tok.lower_ in ("favor", "favour", "support", "opposition")
+                and tok.head.lower_ == "in"
+            ):
                 marker = "support" if tok.lower_ != "opposition" else "oppose"
             negating = (
                 lemma in self.lex.negating_verbs
                 and nxt is not None
-                and (nxt.dep_ in ("xcomp", "pcomp")
-                     or (nxt.dep_ == "dobj" and (nxt.tag_ == "VBG" or nxt.lemma_.lower() in self.lex.nouns))
-                     or (nxt.dep_ == "prep" and nxt.lower_ in ("of", "from")))
+                and (
+                    nxt.dep_ in ("xcomp", "pcomp")
+                    or (
+                        nxt.dep_ == "dobj"
+                        and (nxt.tag_ == "VBG" or nxt.lemma_.lower() in self.lex.nouns)
+                    )
+                    or (nxt.dep_ == "prep" and nxt.lower_ in ("of", "from"))
+                )
             )
             passthrough = (
                 lemma in self.lex.passthrough_verbs
                 and nxt is not None
                 and nxt.dep_ in ("ccomp", "xcomp", "advcl")
             )
-            if nxt is not None and nxt.dep_ == "prep" and nxt.lower_ in ("over", "against"):
-                # "join the lawsuit ... over its sanctuary law": the phrase belongs to the
-                # lawsuit even when the parser hangs it on the verb
-                held = [c for c in tok.children if c.dep_ == "dobj" and c.lemma_.lower() in self.lex.nouns]
-                if held and held[0].i not in [p.i for p in path]:
-                    elements.append(("pred", self.lex.nouns[held[0].lemma_.lower()]))
+            if nxt is not None and nxt.dep_ == "prep" and nxt.lower_ in ("over", "against", "to", "for"):
+                # "join the lawsuit ... over its sanctuary law", "joins a wave of opposition
+                # ... to laws": the phrase belongs to the object noun even when the parser
+                # hangs it on the verb
+                held = [
+                    (c, self.lex.nouns.get(c.lemma_.lower()) or self.of_predicate(c, path))
+                    for c in tok.children
+                    if c.dep_ == "dobj"
+                ]
+                held = [(c, rel) for c, rel in held if rel]
+                if held and held[0][0].i not in [p.i for p in path]:
+                    elements.append(("pred", held[0][1]))
                     if relation:
                         elements.insert(len(elements) - 1, ("pred", relation))
                         relation = None
-            if (tok.lower_ == "from" and tok.dep_ == "prep" and nxt is not None
-                    and nxt.dep_ == "pcomp" and not negated_by_verb):
+            if (
+                tok.lower_ == "from"
+                and tok.dep_ == "prep"
+                and nxt is not None
+                and nxt.dep_ == "pcomp"
+                and not negated_by_verb
+            ):
                 # "barring the police from helping ICE", even when the parser hangs
                 # "from helping" on an earlier verb
-                between = doc[clause.i + 1:tok.i] if clause.i < tok.i else []
+                between = doc[clause.i + 1 : tok.i] if clause.i < tok.i else []
                 if any(t.lemma_.lower() in self.lex.negating_verbs for t in between):
                     elements.append(("neg", None))
             negated_by_verb = negating
             if negating:
                 elements.append(("neg", None))
-            elif relation and tok.pos_ in ("NOUN", "PROPN") and nxt is not None and (
-                nxt.dep_ in ("relcl", "ccomp", "acl") and nxt.pos_ in ("VERB", "AUX")
+            elif (
+                relation
+                and tok.pos_ in ("NOUN", "PROPN")
+                and nxt is not None
+                and (nxt.dep_ in ("relcl", "ccomp", "acl") and nxt.pos_ in ("VERB", "AUX"))
             ):
                 pass  # "a lawsuit that contends such laws violate ...": what it says is its stance
             elif relation and not passthrough:
                 elements.append(("pred", relation))
-            elif marker and not (elements and elements[-1][0] == "pred" and path[k - 1].i == tok.head.i):
+            elif marker and not (
+                elements and elements[-1][0] == "pred" and path[k - 1].i == tok.head.i
+            ):
                 elements.append(("pred", GENERIC[marker]))
         result = self._fold(elements)
         if result is None:
@@ -392,15 +515,18 @@ class SentenceReader:
                 return implicit
         return None
 
-    def read(self, sent, actors: list[Mention], targets: list[Mention],
-             topic: Mention | None = None) -> list[Finding]:
+    def read(
+        self, sent, actors: list[Mention], targets: list[Mention], topic: Mention | None = None
+    ) -> list[Finding]:
         doc = sent.doc
         findings = []
         for actor in actors:
             clause, how = self.clause_of(actor, doc)
             clauses = [clause] if clause is not None else []
             # "Sheriff Sandra Hutchens, who remains in opposition to SB54, echoed ..."
-            clauses += [c for c in doc[actor.head].children if c.dep_ == "relcl" and c is not clause]
+            clauses += [
+                c for c in doc[actor.head].children if c.dep_ == "relcl" and c is not clause
+            ]
             for clause in clauses:
                 findings.extend(self._read_clause(sent, actor, clause, actors, targets, topic))
         return findings
@@ -417,9 +543,17 @@ class SentenceReader:
                         if self.negated(clause):
                             relation = NEGATED.get(relation)
                         if relation:
-                            findings.append(Finding(
-                                actor, target, RELATIONS.get(relation) or "support", relation,
-                                sent.start_char, sent.end_char, "verb"))
+                            findings.append(
+                                Finding(
+                                    actor,
+                                    target,
+                                    RELATIONS.get(relation) or "support",
+                                    relation,
+                                    sent.start_char,
+                                    sent.end_char,
+                                    "verb",
+                                )
+                            )
         implicit = self.implicit_object(clause, topic, targets)
         implicit = implicit or self.lawsuit_object(clause, targets)
         for target in targets + ([implicit] if implicit else []):
@@ -436,14 +570,26 @@ class SentenceReader:
                 # "X said LASD would not participate": LASD's stance; X's too only
                 # when X speaks for LASD (its head, member or spokesperson), or of
                 # its own force ("our police department does not coordinate with ICE")
-                inner = next((m for m in actors if m.tok_start <= inner_subject.i < m.tok_end), None)
+                inner = next(
+                    (m for m in actors if m.tok_start <= inner_subject.i < m.tok_end), None
+                )
                 if inner is not None and inner is not actor:
                     if actor.type != "official" or not _same_body(actor.affiliation, inner):
                         continue
                 elif inner is None and inner_subject.lemma_.lower() not in OWN_FORCE:
                     continue
-            findings.append(Finding(actor, target, stance, relation, sent.start_char,
-                                    sent.end_char, cue, negated=negated))
+            findings.append(
+                Finding(
+                    actor,
+                    target,
+                    stance,
+                    relation,
+                    sent.start_char,
+                    sent.end_char,
+                    cue,
+                    negated=negated,
+                )
+            )
         return findings
 
 

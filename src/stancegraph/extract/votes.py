@@ -46,10 +46,13 @@ def voters_of(vote, actors: list[Mention]) -> list[Mention]:
     return found
 
 
-def member_votes(sent, actors: list[Mention], earlier: list[Finding],
-                 found_here: list[Finding]) -> list[Finding]:
+def member_votes(
+    sent, actors: list[Mention], earlier: list[Finding], found_here: list[Finding]
+) -> list[Finding]:
     """Findings for members voting in this sentence, from the latest body-level finding."""
-    bodies = [f for f in earlier if f.actor.type == "government_body" and f.sent_start <= sent.start_char]
+    bodies = [
+        f for f in earlier if f.actor.type == "government_body" and f.sent_start <= sent.start_char
+    ]
     if not bodies:
         return []
     base = bodies[-1]
@@ -67,7 +70,10 @@ def member_votes(sent, actors: list[Mention], earlier: list[Finding],
             else:
                 stance = "support" if base.stance == "oppose" else "oppose"
                 relation = GENERIC[stance]
-            out.append(Finding(voter, base.target, stance, relation, sent.start_char,
-                               sent.end_char, "member"))
+            out.append(
+                Finding(
+                    voter, base.target, stance, relation, sent.start_char, sent.end_char, "member"
+                )
+            )
             done.add(id(voter))
     return out
