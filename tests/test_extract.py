@@ -1,7 +1,7 @@
 """Extraction behaviour that issue 3 requires, on small texts written for the test
 (invented places and people, so nothing here can pass by remembering a dev article):
-negation, reported speech across sentences, coreference, speakers acting for an
-organisation, composition of predicates; then, over every seed and dev article, that each
+negation and modality, actors in lists and votes, reported speech across sentences,
+coreference, speakers acting for an organisation, composition of predicates, dates; then, over every seed and dev article, that each
 evidence span is the article's text at its offsets and that extraction is deterministic.
 
 Tests marked xfail(strict=True) state behaviour the extractor does not have yet: when it
@@ -176,6 +176,67 @@ def test_voted_to_end_is_withdraws():
         P287,
         "withdraws",
     )
+
+
+def test_prediction_is_no_stance():
+    expect_none("Marlow County is likely to face litigation over its 287(g) agreement.")
+
+
+def test_unnamed_actors_take_no_stance():
+    expect_none("Advocates said the 287(g) program hurts immigrant families.")
+    expect_none("Other Marlow County cities have declined to join the 287(g) program.")
+
+
+# ---------------------------------------------------------------- actors in lists and votes
+
+
+def test_each_place_in_a_list_takes_the_stance():
+    stances = extract(
+        "Counties including Marlow, Brennan and Pike have stopped honoring ICE detainer requests."
+    )
+    for county in ("Marlow County", "Brennan County", "Pike County"):
+        assert find(stances, county, "oppose", DETAINERS), describe(stances)
+
+
+def test_conjoined_subjects_each_take_the_stance():
+    stances = extract(
+        "The Ashgrove City Council and the Marlow County Board of Supervisors voted to withdraw "
+        "from the 287(g) program."
+    )
+    for body in ("Ashgrove City Council", "Marlow County Board of Supervisors"):
+        assert find(stances, body, "oppose", P287), describe(stances)
+
+
+def test_members_voting_in_favor_in_the_next_sentence():
+    stances = extract(
+        "The Marlow County Board of Supervisors voted 3-2 to join the 287(g) program. "
+        "Supervisors Ann Cole, Raj Patel and Tom Berry voted in favor."
+    )
+    for member in ("Ann Cole", "Raj Patel", "Tom Berry"):
+        assert find(stances, member, "support", P287), describe(stances)
+
+
+def test_member_voting_against_opposes():
+    expect(
+        "The Marlow County Board of Supervisors voted 3-2 to join the 287(g) program. "
+        "Supervisor Ann Cole voted against the agreement.",
+        "Ann Cole",
+        "oppose",
+        P287,
+    )
+
+
+@pytest.mark.xfail(
+    reason="members named in 'with yes votes from Supervisors X, Y and Z' take no stance",
+    strict=True,
+)
+def test_yes_votes_from_members_in_the_same_sentence():
+    stances = extract(
+        "The Marlow County Board of Supervisors voted 3-2 to join the 287(g) program, with yes "
+        "votes from Supervisors Ann Cole, Raj Patel and Tom Berry."
+    )
+    for member in ("Ann Cole", "Raj Patel", "Tom Berry"):
+        assert find(stances, member, "support", P287), describe(stances)
 
 
 # ---------------------------------------------------------------- reported speech

@@ -185,12 +185,12 @@ TWO_FILE_FORMATS = ("csv",)  # a nodes file and an edges file: -o names a folder
     "-o",
     "--output",
     "output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),  # a str: csv needs to see a trailing slash
     help="Write to this file (default: stdout). csv writes two files and needs -o: a folder "
     "(existing, or ending in /) gets nodes.csv and edges.csv, anything else is a prefix "
     "(-o out/seeds- gives out/seeds-nodes.csv and out/seeds-edges.csv).",
 )
-def export_command(graph: Path, fmt: str, output: Path | None) -> None:
+def export_command(graph: Path, fmt: str, output: str | None) -> None:
     """Write the graph in another format: RDF (turtle, nt, trig, jsonld) or, for Gephi and
     friends, a network of actors and targets (graphml, gexf, csv) whose edges carry the
     stance, relations, dates and evidence count."""
@@ -205,13 +205,13 @@ def export_command(graph: Path, fmt: str, output: Path | None) -> None:
         for path in graphviews.write_network(data, fmt, output):
             click.echo(f"wrote {path}", err=True)
         return
-    if output is not None and output.is_dir():
+    if output is not None and Path(output).is_dir():
         raise Failure(f"-o {output}: is a folder; --format {fmt} writes one file", 2)
     data = EXPORTERS[fmt](graph)
     if output is None:
         _stdout(data)
     else:
-        write_atomic(output, data)
+        write_atomic(Path(output), data)
 
 
 @main.command("validate")

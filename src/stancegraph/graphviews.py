@@ -540,14 +540,25 @@ def network_csv(g: nx.MultiDiGraph) -> tuple[bytes, bytes]:
     return nodes.getvalue().encode("utf-8"), edges.getvalue().encode("utf-8")
 
 
+class ExportError(Exception):
+    """An export that cannot be written; the message is one line."""
+
+
 def _atomic_write(path: Path, payload: bytes) -> None:
     """Write to a sibling temp file then rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
         raise

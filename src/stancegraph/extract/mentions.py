@@ -359,12 +359,36 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
             continue  # "ICE" inside "ICE detainer requests" is part of the target's name
         mentions.append(mention)
     mentions = _collective_members(doc, mentions)
+    mentions = _bodies_of_places(doc, lexicon, mentions)
     mentions = _titled_people(doc, lexicon, mentions)
     mentions = _collective_bodies(doc, mentions)
     # a place inside an official's title ("Sarasota County" in "Sarasota County Sheriff
     # Tom Knight") is part of the title, not an actor of its own
     titled = [(m.title_start, m.start) for m in mentions if m.title_start is not None]
     return [m for m in mentions if not any(a <= m.start and m.end <= b for a, b in titled)]
+
+
+BODY_OF_PLACE = re.compile(
+    r"\b(city council|town council|county council|board of supervisors|county commission|"
+    r"police department|sheriff'?s (?:office|department))\s+(?:in|of|for)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _bodies_of_places(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Mention]:
+    """ "the city council in Iowa City" -> Iowa City City Council."""
+    out = []
+    for m in mentions:
+        match = BODY_OF_PLACE.search(doc.text[max(0, m.start - 40) : m.start].translate(APOSTROPHES))
+        if m.type == "jurisdiction" and match:
+            start = m.start - (len(doc.text[max(0, m.start - 40) : m.start]) - match.start())
+            span = _token_span(doc, start, m.end)
+            institution = match.group(1).title().replace("'S", "'s")
+            name = f"{m.name} {institution}"
+            m = Mention("actor", name, actor_type(name, lexicon, "ORG") or "government_body",
+                        span.start_char, span.end_char, span.start, span.end, span.root.i)
+        out.append(m)
+    return out
 
 
 LEGISLATORS = {

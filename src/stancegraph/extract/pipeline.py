@@ -17,7 +17,7 @@ from stancegraph.extract.lexicon import load_lexicon
 from stancegraph.extract.mentions import Mention, find_actors, find_targets
 from stancegraph.extract.nlp import parse
 from stancegraph.extract.quotes import QuoteReader
-from stancegraph.extract.stances import Finding, SentenceReader
+from stancegraph.extract.stances import COLLECTIVE_HEADS, Finding, SentenceReader
 from stancegraph.extract.votes import member_votes
 from stancegraph.model import Article, Entity, Evidence, Stance
 
@@ -51,6 +51,7 @@ def article_stances(article: Article, doc) -> list[Stance]:
     quotes = QuoteReader(lexicon, doc, actors, targets)
     findings: list[Finding] = []
     sents = list(doc.sents)
+    collective: list[Finding] = []
     for k, sent in enumerate(sents):
         sent_actors, sent_targets = _within(sent, actors), _within(sent, targets)
         window = sents[max(0, k - 2)].start_char
@@ -58,6 +59,8 @@ def article_stances(article: Article, doc) -> list[Stance]:
         topic = earlier[-1] if earlier else None
         speakers = quotes.speakers_as_actors(sent)
         here = reader.read(sent, sent_actors + speakers, sent_targets, topic)
+        here += _listed_members(reader, sent, sent_actors, collective)
+        collective = _collective_findings(reader, sent, sent_targets, topic)
         here += member_votes(sent, sent_actors, findings, here)
         here += _owners(reader, sent, sent_actors, sent_targets, quotes.speaker_of, here)
         findings.extend(here)
@@ -155,6 +158,42 @@ def _promotes(reader, clause) -> bool:
         return False
     lemma = clause.lemma_.lower()
     return lemma in reader.lex.speech_verbs or lemma in PROMOTING
+
+
+LISTING_VERBS = {"include", "be", "comprise"}
+LISTING_SUBJECTS = {"these", "they", "those", "which", "them"}
+
+
+def _collective_findings(reader, sent, targets, topic) -> list[Finding]:
+    """Stances of an unnamed plural subject ("four other agencies were enrolled in 287(g)"),
+    kept for a following list that names its members."""
+    found = []
+    for tok in sent:
+        if tok.tag_ == "NNS" and tok.lower_ in COLLECTIVE_HEADS and tok.dep_ in ("nsubj", "nsubjpass"):
+            placeholder = Mention("actor", tok.text, "group", tok.idx, tok.idx + len(tok.text),
+                                  tok.i, tok.i + 1, tok.i)
+            found += reader.read(sent, [placeholder], targets, topic)
+    return found
+
+
+def _listed_members(reader, sent, actors, collective: list[Finding]) -> list[Finding]:
+    """ "These include the Chester County Sheriff's Office, ... and SLED": the members
+    named take the stance the previous sentence gave their group."""
+    if not collective:
+        return []
+    root = sent.root
+    subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if root.lemma_.lower() not in LISTING_VERBS or not subjects:
+        return []
+    if subjects[0].lower_ not in LISTING_SUBJECTS:
+        return []
+    out = []
+    for m in actors:
+        if m.start > subjects[0].idx and m.type in ("agency", "jurisdiction", "government_body", "group"):
+            for f in collective:
+                out.append(Finding(m, f.target, f.stance, f.relation, sent.start_char,
+                                   sent.end_char, "member"))
+    return out
 
 
 def _within(sent, mentions: list[Mention]) -> list[Mention]:
