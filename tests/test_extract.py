@@ -1,8 +1,9 @@
 """Extraction behaviour that issue 3 requires, on small texts written for the test
 (invented places and people, so nothing here can pass by remembering a dev article):
 negation and modality, actors in lists and votes, reported speech across sentences,
-coreference, speakers acting for an organisation, composition of predicates, dates; then, over every seed and dev article, that each
-evidence span is the article's text at its offsets and that extraction is deterministic.
+coreference, speakers acting for an organisation, composition of predicates, dates;
+then, over every seed and dev article, that each evidence span is the article's text at
+its offsets and that extraction is deterministic.
 
 Tests marked xfail(strict=True) state behaviour the extractor does not have yet: when it
 is fixed they fail as XPASS, and the mark must be removed.
@@ -500,6 +501,40 @@ def test_lawsuit_challenging_a_law_opposes_it():
     stances = extract("The Ashgrove City Council joined a lawsuit challenging SB 12.")
     assert find(stances, "Ashgrove City Council", "oppose", "SB 12"), describe(stances)
     assert not find(stances, "Ashgrove City Council", "support", "SB 12"), describe(stances)
+
+
+def test_relative_clause_stance_belongs_to_its_antecedent():
+    expect(
+        "Marlow County, which also opposes SB 12, began publishing inmate release dates.",
+        "Marlow County",
+        "oppose",
+        "SB 12",
+    )
+
+
+@pytest.mark.xfail(reason="'opt out of' is not a predicate (declines)", strict=True)
+def test_opt_out_is_declines():
+    expect(
+        "The Ashgrove City Council voted to opt out of the 287(g) program.",
+        "Ashgrove City Council",
+        "oppose",
+        P287,
+        "declines",
+    )
+
+
+@pytest.mark.xfail(
+    reason="an ordinance's content is not composed with its approval: 'approved an ordinance "
+    "to opt out of SB 12' gives support for the ordinance only",
+    strict=True,
+)
+def test_approving_an_ordinance_to_opt_out_opposes_the_law():
+    expect(
+        "The Ashgrove City Council approved an ordinance to opt out of SB 12.",
+        "Ashgrove City Council",
+        "oppose",
+        "SB 12",
+    )
 
 
 # ---------------------------------------------------------------- dates

@@ -57,9 +57,12 @@ def analyze(
     seed: int = SEED,
     resolution: float = RESOLUTION,
     timings: dict[str, float] | None = None,
+    scores: dict | None = None,
 ) -> dict:
-    """The whole report as a JSON-ready dict; `timings` (if given) gets seconds per part."""
+    """The whole report as a JSON-ready dict. `timings` (if given) gets seconds per part;
+    `scores` (if given) gets every actor's centrality, for `write_results`."""
     timings = timings if timings is not None else {}
+    scores = scores if scores is not None else {}
 
     def timed(name, fn, *args, **kwargs):
         t0 = time.perf_counter()
@@ -69,16 +72,20 @@ def analyze(
 
     agree = timed("agreement graph", agreement, data)
     signed = timed("agreement graph (nx)", agreement_graph, data, agree)
+    scores.update(timed("centrality", centrality_scores, data, seed))
     return {
         "graph": {
             "stances": len(data.stances),
             "actors": len(data.actors()),
             "targets": len(data.targets()),
             "articles": len({s.article or s.doc for s in data.stances}),
+            "agreement_pairs": len(agree.pairs),
+            # None: every agreement tie kept; else each actor kept its N strongest per sign
+            "agreement_ties_per_actor": agree.max_partners if agree.pruned else None,
         },
         "coalitions": timed("coalitions", coalitions, data, signed, seed, resolution),
         "balance": timed("structural balance", structural_balance, signed, seed),
-        "central_actors": timed("centrality", central_actors, data, top, seed),
+        "central_actors": central_actors(data, top, seed, scores),
         "contested_targets": timed("contested targets", contested_targets, data),
         "changes": timed("changes of position", changes_of_position, data),
         "rollup": timed("roll-up", rollup, data),
@@ -258,9 +265,9 @@ def structural_balance(signed: nx.Graph, seed: int = SEED) -> dict:
 # ---------------------------------------------------------------- centrality
 
 
-def central_actors(data: GraphData, top: int = 10, seed: int = SEED) -> dict:
-    """Top actors by degree (distinct targets), evidence-weighted PageRank and betweenness
-    on the undirected stance graph (actors and targets, one edge per actor–target pair)."""
+def centrality_scores(data: GraphData, seed: int = SEED) -> dict[str, dict[str, float]]:
+    """Every actor's degree (distinct targets), evidence-weighted PageRank and betweenness on
+    the undirected stance graph (actors and targets, one edge per actor–target pair)."""
     g = nx.Graph()
     for s in data.stances:
         if g.has_edge(s.actor, s.target):
@@ -268,37 +275,37 @@ def central_actors(data: GraphData, top: int = 10, seed: int = SEED) -> dict:
         else:
             g.add_edge(s.actor, s.target, weight=1)
     if g.number_of_nodes() == 0:
-        return {"degree": [], "pagerank": [], "betweenness": []}
-    actors = set(data.actors())
+        return {"degree": {}, "pagerank": {}, "betweenness": {}, "pivots": 0}
     pagerank = nx.pagerank(g, weight="weight")
     # Brandes' algorithm does one search per node; past the budget, a fixed-seed sample of
     # pivots (at least 16) estimates the same scores (Brandes & Pich 2007).
     n, m = g.number_of_nodes(), g.number_of_edges()
     k = None if n * m <= BETWEENNESS_BUDGET else max(16, min(n, BETWEENNESS_BUDGET // m))
     betweenness = nx.betweenness_centrality(g, k=k, seed=seed, normalized=True)
-
-    def ranked(scores: dict, digits: int | None) -> list[dict]:
-        rows = [(a, scores[a]) for a in actors]
-        rows.sort(key=lambda r: (-round(r[1], 9), data.label(r[0]), r[0]))
-        return [
-            {**_ref(data, a), "score": round(v, digits) if digits is not None else v}
-            for a, v in rows[:top]
-        ]
-
+    actors = data.actors()
     return {
-        "degree": ranked(dict(g.degree()), None),
-        "pagerank": ranked(pagerank, 6),
-        "betweenness": ranked(betweenness, 6),
-        "betweenness_pivots": k or n,
+        "degree": {a: g.degree(a) for a in actors},
+        "pagerank": {a: round(pagerank[a], 6) for a in actors},
+        "betweenness": {a: round(betweenness[a], 6) for a in actors},
+        "pivots": k or n,
     }
 
 
-def centrality_scores(data: GraphData, seed: int = SEED) -> dict[str, dict[str, float]]:
-    """Every actor's degree, PageRank and betweenness (for --write)."""
-    report = central_actors(data, top=len(data.actors()), seed=seed)
+def central_actors(
+    data: GraphData, top: int = 10, seed: int = SEED, scores: dict | None = None
+) -> dict:
+    """The top actors by degree, PageRank and betweenness (see `centrality_scores`)."""
+    scores = scores if scores is not None else centrality_scores(data, seed)
+
+    def ranked(measure: str) -> list[dict]:
+        rows = sorted(scores[measure].items(), key=lambda r: (-r[1], data.label(r[0]), r[0]))
+        return [{**_ref(data, a), "score": v} for a, v in rows[:top]]
+
     return {
-        measure: {row["id"]: row["score"] for row in report[measure]}
-        for measure in ("degree", "pagerank", "betweenness")
+        "degree": ranked("degree"),
+        "pagerank": ranked("pagerank"),
+        "betweenness": ranked("betweenness"),
+        "betweenness_pivots": scores["pivots"],
     }
 
 
@@ -670,13 +677,16 @@ def base_iri(data: GraphData) -> str:
     return DEFAULT_BASE_IRI
 
 
-def write_results(graph, data: GraphData, report: dict, seed: int = SEED) -> tuple[str, int]:
-    """Store coalitions and centrality in the store's <base>graph/analysis named graph,
-    replacing the previous analysis; returns (graph IRI, triples written)."""
+def write_results(
+    graph, data: GraphData, report: dict, scores: dict | None = None
+) -> tuple[str, int]:
+    """Store coalitions and centrality (`scores` from `analyze`, else computed) in the store's
+    <base>graph/analysis named graph, replacing the previous analysis; returns (graph IRI,
+    triples written)."""
     from stancegraph import store
 
     base = base_iri(data)
-    payload = analysis_ntriples(report, centrality_scores(data, seed), base)
+    payload = analysis_ntriples(report, scores or centrality_scores(data), base)
     iri = analysis_graph_iri(base)
     store.add_graph(graph, iri, payload)
     return iri, payload.count(b"\n")

@@ -306,9 +306,10 @@ def analyze_command(graph: Path, fmt: str, top: int, write: bool) -> None:
     if write and graph.is_file():
         raise Failure(f"--write needs a store (a folder from `stancegraph build`), not {graph}", 2)
     data = graphviews.load(store.open_store(graph))
-    report = analyze.analyze(data, top=top)
+    scores: dict = {}
+    report = analyze.analyze(data, top=top, scores=scores)
     if write:
-        iri, count = analyze.write_results(graph, data, report)
+        iri, count = analyze.write_results(graph, data, report, scores)
         click.echo(f"wrote {_count(count, 'triple')} to <{iri}>", err=True)
     if fmt == "json":
         _stdout((json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))

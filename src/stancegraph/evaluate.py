@@ -168,9 +168,11 @@ def trace_findings() -> Iterator[Trace]:
                     s.confidence,
                     s.relation,
                 ):
-                    trace.features[id(s.evidence)] = finding_features(
-                        f, article.text, id(f) in bodies
-                    )
+                    try:
+                        features = finding_features(f, article.text, id(f) in bodies)
+                    except AttributeError:  # the finding changed shape: score untraced
+                        features = {}
+                    trace.features[id(s.evidence)] = features
                     trace._keep.append(s.evidence)
                     break
         return out

@@ -27,6 +27,9 @@ PLACE_ABBREVIATIONS = {
     r"\boc(?=\s|$)": "orange county",
 }
 AGENCY_FORMS = re.compile(r"\bsheriff ?s? (?:office|department|dept)\b|\bsheriff department\b")
+STATE_BODIES = {"Senate", "House", "Assembly", "Legislature", "General Assembly",
+                "House of Representatives", "House of Delegates"}
+GOVERNORS = {"gov", "governor"}
 BILL = re.compile(r"^(SB|HB|AB|SF|HF|LB) (\d+)$")
 
 
@@ -97,12 +100,21 @@ def resolve(
     known_by_name = {k.name: k for k in lexicon.known}
 
     def qualified(entity: Entity, doc: str) -> Entity:
-        match = BILL.match(entity.name)
+        """Names that only make sense within a state take the article's state:
+        "SB 54" -> "California SB 54", "the state Senate" -> "New Mexico Senate"."""
         state = states.get(doc)
-        if match and state:
-            return replace(
-                entity, name=f"{state} {entity.name}", aliases=(entity.name,), state=state
-            )
+        if not state:
+            return entity
+        bare = re.sub(r"^(?:the\s+)?(?:state|State)\s+", "", entity.name)
+        if BILL.match(entity.name) or (entity.type == "government_body" and bare in STATE_BODIES):
+            return replace(entity, name=f"{state} {bare}", aliases=(entity.name,), state=state)
+        if (
+            entity.type == "official"
+            and (entity.role or "").lower().rstrip(".") in GOVERNORS
+            and entity.affiliation is None
+        ):
+            home = Entity(f"State of {state}", "jurisdiction", level="state", state=state)
+            return replace(entity, affiliation=home, leads=True)
         return entity
 
     corpus = "\n".join((texts or {}).values()).replace("’", "'")

@@ -118,6 +118,18 @@ def _generic_institution(name: str, suffix_only: bool = False) -> str | None:
     return None
 
 
+def _salient(antecedent: Mention, pronoun, doc) -> bool:
+    """An antecedent for "it" must be a subject in this or the previous sentence."""
+    head = doc[antecedent.head]
+    if head.dep_ not in ("nsubj", "nsubjpass") and not (
+        head.dep_ in ("compound", "conj") and head.head.dep_ in ("nsubj", "nsubjpass")
+    ):
+        return False
+    sent_start = pronoun.sent.start
+    previous = doc[sent_start - 1].sent.start if sent_start > 0 else sent_start
+    return head.i >= previous
+
+
 def _initials(name: str) -> str:
     words = re.findall(r"[A-Za-z][A-Za-z.'’]*", name)
     return "".join(w[0].upper() for w in words if w.lower() not in ("of", "the", "and", "for", "s"))
@@ -213,6 +225,8 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
         antecedent = _antecedent(named, tok.idx, wanted)
         if antecedent is None:
             continue
+        if low in ORG_PRONOUNS and not _salient(antecedent, tok, doc):
+            continue  # "it" refers to a prominent recent subject, or to nothing we know
         ref = Mention(
             "actor",
             tok.text,

@@ -98,6 +98,9 @@ STATE_ABBREVIATIONS = {
     "La.": "Louisiana",
     "Ore.": "Oregon",
 }
+# Places better known by their initials, for naming what an official leads.
+CITY_ABBREVIATIONS = {"L.A.": "Los Angeles", "LA": "Los Angeles", "NYC": "New York City",
+                      "N.Y.C.": "New York City", "S.F.": "San Francisco", "D.C.": "Washington"}
 NOT_JURISDICTIONS = {
     "U.S.",
     "US",
@@ -639,6 +642,8 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
                 place.isupper() and place.endswith(("PD", "SO", "SD"))
             ):
                 mention.affiliation = place
+            elif "{place}" in title.body:
+                mention.affiliation = title.body.format(place=CITY_ABBREVIATIONS.get(place, place))
             elif title.body:
                 mention.affiliation = f"{place} {title.body}"
             elif (

@@ -272,6 +272,8 @@ class SentenceReader:
                 tok.dep_ == "pobj"
                 and tok.head.lower_ in LIST_PREPS
                 and tok.head.dep_ in ("prep", "acl")
+                # "departments in Wisconsin": a state named with "in" is where, not who
+                and not (tok.head.lower_ in ("in", "from") and actor.level == "state")
             ):
                 holder = tok.head.head
                 if holder.lower_ in COLLECTIVE_HEADS or holder.lower_ in ("counties", "cities"):
