@@ -423,6 +423,7 @@ def _steps(data: GraphData, rows: list[StanceRow]) -> list[dict]:
         steps.append(
             {
                 "date": date,
+                "date_from_article": first.date_from_article,  # no date in the text itself
                 "stance": stance,
                 "relation": first.relation,
                 "target": _ref(data, target),

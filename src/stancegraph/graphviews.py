@@ -1,4 +1,4 @@
-"""RDF → networkx: the graph views that analysis and the Gephi exports read.
+"""RDF → networkx: the graph views that analysis reads, and the Gephi exports.
 
 Everything here reads the store through SPARQL on the shape of docs/graph.md, so a
 graph built by this package or by any tool writing that shape can be analysed.
@@ -169,8 +169,6 @@ def load(store) -> GraphData:
     by_iri: dict[str, StanceRow] = {}
     for row in sgstore.select(store, STANCES_QUERY):
         iri = row["stance"]
-        if iri in by_iri:  # an OPTIONAL matched twice (two quotes, two dates): keep the first
-            continue
         polarity = local_name(row["polarity"] or "").lower()
         if polarity not in SIGN:
             continue
@@ -178,7 +176,7 @@ def load(store) -> GraphData:
         if not date and row.get("adate"):
             date, from_article = row["adate"], True
         conf = row.get("confidence")
-        by_iri[iri] = StanceRow(
+        candidate = StanceRow(
             iri=iri,
             actor=row["actor"],
             target=row["target"],
@@ -192,9 +190,18 @@ def load(store) -> GraphData:
             on_behalf_of=row.get("obo"),
             date_from_article=from_article,
         )
+        old = by_iri.get(iri)
+        # a stance read twice (an OPTIONAL matched two values, or the same triples in two
+        # named graphs): keep the smallest reading, so the choice never depends on row order
+        if old is None or _row_key(candidate) < _row_key(old):
+            by_iri[iri] = candidate
     data = GraphData(stances=[by_iri[k] for k in sorted(by_iri)])
     _read_entities(store, data)
     return data
+
+
+def _row_key(s: StanceRow) -> tuple:
+    return tuple("" if v is None else str(v) for v in vars(s).values())
 
 
 def _read_entities(store, data: GraphData) -> None:
@@ -311,7 +318,7 @@ def node_attributes(data: GraphData, iri: str) -> dict:
     }
     if attrs.get("actor_type") and attrs.get("target_type"):
         out["target_type"] = attrs["target_type"]
-    state = state_of(data, iri)
+    state = state_of(data, iri) if attrs.get("actor_type") else None  # targets: no place
     for key, value in (
         ("state", state),
         ("level", attrs.get("level")),

@@ -83,6 +83,7 @@ def _adopt(anaphor: Mention, antecedent: Mention) -> None:
         setattr(anaphor, key, value)
     anaphor.start, anaphor.end, anaphor.tok_start, anaphor.tok_end, anaphor.head = position
     anaphor.aliases = set(antecedent.aliases) | {text}
+    anaphor.referred = anaphor.referred or anaphor.pronoun or bool(anaphor.anaphor_types)
     anaphor.pronoun = False
     anaphor.anaphor_types = ()
     anaphor.title_start = None
@@ -151,6 +152,12 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
     named = [m for m in actors if not m.is_anaphor]
     # Short names and acronyms.
     for m in named:
+        if " " not in m.name and not m.name.isupper() and m.type != "official":
+            # a surname the NER took for something else ("Muth said")
+            full = [p for p in named if p.type == "official" and p.name.split()[-1] == m.name]
+            if full:
+                _adopt(m, full[-1] if full[-1].start < m.start else full[0])
+                continue
         if m.type == "official" and " " not in m.name:
             full = [
                 p

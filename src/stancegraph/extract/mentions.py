@@ -158,6 +158,7 @@ class Mention:
     aliases: set[str] = field(default_factory=set)
     title_start: int | None = None  # officials: where the title before the name starts
     implicit: bool = False  # the understood object of a verb ("stopped complying [with X]")
+    referred: bool = False  # reached through a pronoun or description ("it", "the program")
     owner: str | None = None  # targets: the agency that runs the program
 
     @property
@@ -346,6 +347,9 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
     for ent in doc.ents:
         if ent.label_ in ("ORG", "GPE", "PERSON", "NORP", "FAC", "LOC"):
             spans.append((ent.start_char, ent.end_char, ent.label_, None))
+    # institutions the NER misses, by how their names are built
+    for match in INSTITUTION_NAME.finditer(doc.text):
+        spans.append((match.start(1), match.end(1), "ORG", None))
     # longest first, then earliest; drop overlaps
     spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
     chosen: list[tuple[int, int, str | None, str | None]] = []
@@ -394,6 +398,12 @@ def _bodies_of_places(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Me
     return out
 
 
+INSTITUTION_NAME = re.compile(
+    r"(?<![\w’'])((?:[A-Z][\w.'’-]+\s){1,4}?(?:County|City|Parish|Town|Township|Village)\s"
+    r"(?:Sheriff['’]s\s(?:Office|Department)|Sheriff\sDepartment|Board\sof\s(?:Supervisors|"
+    r"Commissioners)|Commission|Council|Police\sDepartment|Jail\sTrust)"
+    r"|(?:[A-Z][\w.'’-]+\s){1,3}Police\sDepartment|City\sof\s[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
+)
 LEGISLATORS = {
     "lawmakers",
     "legislators",
@@ -490,14 +500,14 @@ def _collective_members(doc, mentions: list[Mention]) -> list[Mention]:
         top = noun
         while top.dep_ == "conj":
             top = top.head
-        group.extend(t for t in top.subtree if t.dep_ in ("conj", "pobj", "nsubj") or t is top)
+        group.extend(t for t in top.subtree if t.dep_ in ("conj", "pobj", "nsubj") or t.i == top.i)
         for child in noun.children:
             if child.dep_ in ("prep", "acl") and child.lower_ in ("including", "like", "such"):
                 for pobj in child.subtree:
                     if pobj.dep_ in ("pobj", "conj"):
                         group.append(pobj)
         for tok in group:
-            if tok.pos_ != "PROPN" or tok is noun:
+            if tok.pos_ != "PROPN" or tok.i == noun.i:
                 continue
             if any(t.lower_ in ("county", "city", "parish") for t in tok.children):
                 continue

@@ -145,7 +145,7 @@ class QuoteReader:
                 ref = copy.copy(speaker)
                 ref.start, ref.end = tok.idx, tok.idx + len(tok.text)
                 ref.tok_start, ref.tok_end, ref.head = tok.i, tok.i + 1, tok.i
-                ref.pronoun = True
+                ref.pronoun = ref.referred = True
                 found.append(ref)
         return found
 
@@ -212,8 +212,9 @@ class QuoteReader:
 
 
 def _under_negation(tok) -> bool:
+    """ "not safer", "less safe": the word's judgement is turned round."""
     for t in (tok, tok.head):
-        if any(c.dep_ == "neg" for c in t.children):
+        if any(c.dep_ == "neg" or c.lower_ in ("less", "fewer") for c in t.children):
             return True
     return False
 

@@ -140,6 +140,7 @@ class Finding:
     on_behalf_of: str | None = None
     on_behalf_of_type: str | None = None
     negated: bool = False
+    derived: bool = False  # the body behind a speaker, not the speaker
 
 
 def polarity(relation: str) -> int:
@@ -161,7 +162,9 @@ class SentenceReader:
         for child in tok.children:
             if child.dep_ in ("prt", "prep"):
                 phrase = f"{lemma} {child.lower_}"
-                if phrase in self.lex.phrasal and (child.dep_ == "prt" or child is chain_next):
+                if phrase in self.lex.phrasal and (
+                    child.dep_ == "prt" or (chain_next is not None and child.i == chain_next.i)
+                ):
                     return self.lex.phrasal[phrase]
         if tok.pos_ in ("VERB", "AUX") or tok.tag_ in ("VBG", "VBN"):
             if (
@@ -282,6 +285,13 @@ class SentenceReader:
                 if holder.dep_ == "pobj" and holder.head.head.lower_ in COLLECTIVE_HEADS:
                     tok = holder.head.head
                     continue
+            if (
+                tok.dep_ == "pobj"
+                and tok.head.lower_ in ("for", "of", "with", "from", "at")
+                and tok.head.head.lemma_.lower() in VOICE_NOUNS
+            ):
+                tok = tok.head.head  # "a spokesperson for the City of Henderson said"
+                continue
             if tok.dep_ == "acl" or tok.dep_ == "prep" and tok.lower_ in ("including", "such"):
                 tok = tok.head
                 continue
