@@ -275,6 +275,7 @@ def run(n: int, seed: int) -> dict[str, float]:
     times["_stances"] = report["graph"]["stances"]
     times["_actors"] = report["graph"]["actors"]
     times["_coalitions"] = len(report["coalitions"])
+    times["_ties"] = report["graph"]["agreement_ties_per_actor"] or "all"
     return times
 
 
@@ -287,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         times = run(n, args.seed)
         print(
             f"== {n} stances ({times.pop('_stances')} read, {times.pop('_actors')} actors, "
-            f"{times.pop('_coalitions')} coalitions)"
+            f"{times.pop('_coalitions')} coalitions; agreement ties kept per actor and sign: "
+            f"{times.pop('_ties')})"
         )
         for name, secs in times.items():
             print(f"{name:<24} {secs:8.2f} s")

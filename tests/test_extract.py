@@ -152,12 +152,6 @@ def test_voting_against_a_withdrawal_is_support():
     )
 
 
-@pytest.mark.xfail(
-    reason="actors come only from spaCy NER and known names: an agency name NER misses "
-    "('The Marlow County Sheriff's Department') is never an actor; the lexicon's actor "
-    "suffixes could find it",
-    strict=True,
-)
 def test_agency_missed_by_ner_is_still_an_actor():
     expect(
         "The Marlow County Sheriff's Department stopped honoring ICE detainer requests.",
@@ -168,7 +162,6 @@ def test_agency_missed_by_ner_is_still_an_actor():
     )
 
 
-@pytest.mark.xfail(reason="'end' is not read as withdrawing from a program", strict=True)
 def test_voted_to_end_is_withdraws():
     expect(
         "The Marlow County Board of Supervisors voted to end the 287(g) program.",
@@ -322,10 +315,6 @@ def test_quote_with_speaker_in_next_sentence():
     )
 
 
-@pytest.mark.xfail(
-    reason="'less safe' is read as praise: the evaluation ignores the comparative 'less'",
-    strict=True,
-)
 def test_less_safe_is_criticism():
     expect(
         '"The 287(g) program makes Marlow County less safe," Sheriff Dana Whitfield said.',
@@ -512,22 +501,17 @@ def test_relative_clause_stance_belongs_to_its_antecedent():
     )
 
 
-@pytest.mark.xfail(reason="'opt out of' is not a predicate (declines)", strict=True)
-def test_opt_out_is_declines():
+def test_opt_out_is_withdraws():
+    # guidelines: leaving a program one was part of is "withdraws" (the dev gold agrees)
     expect(
         "The Ashgrove City Council voted to opt out of the 287(g) program.",
         "Ashgrove City Council",
         "oppose",
         P287,
-        "declines",
+        "withdraws",
     )
 
 
-@pytest.mark.xfail(
-    reason="an ordinance's content is not composed with its approval: 'approved an ordinance "
-    "to opt out of SB 12' gives support for the ordinance only",
-    strict=True,
-)
 def test_approving_an_ordinance_to_opt_out_opposes_the_law():
     expect(
         "The Ashgrove City Council approved an ordinance to opt out of SB 12.",

@@ -181,6 +181,8 @@ def actor_type(name: str, lexicon: Lexicon, ner_label: str | None = None) -> str
     for known in lexicon.known:
         if low == known.name.lower() or low in (a.lower() for a in known.aliases):
             return known.type
+    if re.match(r"(?:city|town|county|state|village|commonwealth) of ", low):
+        return "jurisdiction"
     for suffix, kind in lexicon.actor_suffixes:
         if low.endswith(suffix) or (suffix.startswith("department of") and suffix in low):
             return kind
@@ -398,11 +400,13 @@ def _bodies_of_places(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Me
     return out
 
 
+WORD = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][\w'’-]*)\s"  # "Marlow ", "L.A. "; not "Monday. "
 INSTITUTION_NAME = re.compile(
-    r"(?<![\w’'])((?:[A-Z][\w.'’-]+\s){1,4}?(?:County|City|Parish|Town|Township|Village)\s"
+    rf"(?<![\w’'])((?:{WORD}){{1,4}}?(?:County|City|Parish|Town|Township|Village)\s"
     r"(?:Sheriff['’]s\s(?:Office|Department)|Sheriff\sDepartment|Board\sof\s(?:Supervisors|"
     r"Commissioners)|Commission|Council|Police\sDepartment|Jail\sTrust)"
-    r"|(?:[A-Z][\w.'’-]+\s){1,3}Police\sDepartment|City\sof\s[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
+    rf"|(?:{WORD}){{1,3}}Police\sDepartment"
+    r"|City\sof\s[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
 )
 LEGISLATORS = {
     "lawmakers",
