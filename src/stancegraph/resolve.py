@@ -16,6 +16,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import replace
 
+from stancegraph.extract.coref import spells
 from stancegraph.extract.lexicon import load_lexicon
 from stancegraph.extract.mentions import STATE_ABBREVIATIONS, US_STATES
 from stancegraph.model import DEFAULT_BASE_IRI, Entity, Stance
@@ -148,6 +149,11 @@ def resolve(
         name = entity.name
         if entity.type == "official" and " " not in name and len(people.get(name, ())) == 1:
             name = next(iter(people[name]))
+        if name.isupper() and 2 <= len(name) <= 6 and entity.type != "official":
+            spelled = {n for counter in names.values() for n in counter
+                       if not n.isupper() and spells(name, n)}
+            if len(spelled) == 1:  # "MCSO" and the one name in the corpus it spells
+                name = spelled.pop()
         key = name_key(name, entity.type)
         counts = names.get(key) or Counter({name: 1})
         # a name some article writes out beats one pieced together from a title

@@ -136,7 +136,7 @@ def _initials(name: str) -> str:
     return "".join(w[0].upper() for w in words if w.lower() not in ("of", "the", "and", "for", "s"))
 
 
-def _spells(acronym: str, name: str) -> bool:
+def spells(acronym: str, name: str) -> bool:
     """True when the acronym's letters are the initials of the name, in order, with
     at most one initial skipped ("LASD" spells Los Angeles [County] Sheriff's Department)."""
     initials = _initials(name)
@@ -172,7 +172,7 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
                 _adopt(m, nearest)
         elif m.name.isupper() and 2 <= len(m.name) <= 6:
             full = [
-                p for p in named if p is not m and not p.name.isupper() and _spells(m.name, p.name)
+                p for p in named if p is not m and not p.name.isupper() and spells(m.name, p.name)
             ]
             if full:
                 nearest = min(full, key=lambda p: abs(p.start - m.start))
