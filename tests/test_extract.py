@@ -220,10 +220,6 @@ def test_member_voting_against_opposes():
     )
 
 
-@pytest.mark.xfail(
-    reason="members named in 'with yes votes from Supervisors X, Y and Z' take no stance",
-    strict=True,
-)
 def test_yes_votes_from_members_in_the_same_sentence():
     stances = extract(
         "The Marlow County Board of Supervisors voted 3-2 to join the 287(g) program, with yes "
@@ -289,7 +285,6 @@ def test_according_to_at_the_end():
     )
 
 
-@pytest.mark.xfail(reason="a sentence-initial 'According to X, ...' yields no stance", strict=True)
 def test_according_to_at_the_start():
     expect(
         "According to Sheriff Dana Whitfield, Marlow County will not participate in the 287(g) "

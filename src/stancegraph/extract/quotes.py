@@ -130,7 +130,8 @@ class QuoteReader:
             (self.sents[k], self.sents[inside[0] if k < inside[0] else inside[-1]]),
             key=lambda s: s.start_char,
         )
-        return "\n" in self.doc.text[a.end_char - 1 : b.start_char + 1].strip(" ")
+        # a blank line ends a paragraph; news copy often breaks lines within one
+        return "\n\n" in self.doc.text[a.end_char - 1 : b.start_char + 1].replace(" ", "")
 
     # ------------------------------------------------------------ first person
 

@@ -296,7 +296,20 @@ class SentenceReader:
                 tok = tok.head
                 continue
             break
-        return None, None
+        return self._subjectless_verb(actor, doc), "repaired"
+
+    def _subjectless_verb(self, actor: Mention, doc):
+        """A parse that left a verb with no subject right after a name ("According to the
+        sheriff, Marlow County will not participate"): the name is that subject."""
+        i = actor.tok_end
+        while i < len(doc) and doc[i].dep_ in ("aux", "neg", "advmod", "auxpass"):
+            i += 1
+        if i >= len(doc) or i == actor.tok_end and doc[i].pos_ != "VERB":
+            return None
+        verb = doc[i]
+        if verb.pos_ != "VERB" or any(c.dep_ in ("nsubj", "nsubjpass", "csubj") for c in verb.children):
+            return None
+        return verb
 
     # ------------------------------------------------------------ composing a path
 

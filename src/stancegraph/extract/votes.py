@@ -50,9 +50,7 @@ def member_votes(
     sent, actors: list[Mention], earlier: list[Finding], found_here: list[Finding]
 ) -> list[Finding]:
     """Findings for members voting in this sentence, from the latest body-level finding."""
-    bodies = [
-        f for f in earlier if f.actor.type == "government_body" and f.sent_start <= sent.start_char
-    ]
+    bodies = [f for f in earlier + found_here if f.actor.type == "government_body"]
     if not bodies:
         return []
     base = bodies[-1]
