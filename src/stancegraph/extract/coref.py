@@ -150,6 +150,17 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
     """Resolve short names, acronyms, definite descriptions and pronouns to named actors.
     Returns the actor mentions, with referring expressions added, in text order."""
     named = [m for m in actors if not m.is_anaphor]
+    # Surnames the NER did not tag, after the full name ("Schuh had signed ...").
+    covered = {i for m in actors for i in range(m.tok_start, m.tok_end)}
+    surnames = {m.name.split()[-1]: m for m in named if m.type == "official" and " " in m.name}
+    for tok in doc:
+        person = surnames.get(tok.text)
+        if person is not None and tok.i not in covered and tok.pos_ == "PROPN" and tok.idx > person.end:
+            ref = Mention("actor", tok.text, "official", tok.idx, tok.idx + len(tok.text), tok.i,
+                          tok.i + 1, tok.i)
+            _adopt(ref, person)
+            named.append(ref)
+    named.sort(key=lambda m: m.start)
     # Short names and acronyms.
     for m in named:
         if " " not in m.name and not m.name.isupper() and m.type != "official":

@@ -206,6 +206,11 @@ def jurisdiction_level(name: str) -> str | None:
     return "city"
 
 
+def _title_words(lexicon: Lexicon) -> set[str]:
+    """Every word of every post title ("attorney", "general", "pro", "tempore", ...)."""
+    return {w for title in lexicon.titles for w in title.split()} | {"pro", "tempore", "acting"}
+
+
 def _token_span(doc, start: int, end: int):
     return doc.char_span(start, end, alignment_mode="expand")
 
@@ -559,6 +564,17 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         # "Sheriff Jim McDonnell": the title is the role, not part of the name
         while len(span) > 1 and span[0].text.lower().rstrip(".") in lexicon.titles:
             span = span[1:]
+        # "Berenice [Nava Romero]": a first name the NER left out
+        while (
+            span.start > 0
+            and doc[span.start - 1].pos_ == "PROPN"
+            and doc[span.start - 1].text.istitle()
+            and doc[span.start - 1].dep_ == "compound"
+            and doc[span.start - 1].head.i in range(span.start, span.end)
+            and doc[span.start - 1].text.lower().rstrip(".") not in _title_words(lexicon)
+            and not doc[span.start - 1].ent_type_
+        ):
+            span = doc[span.start - 1 : span.end]
         start, end = span.start_char, span.end_char
     raw = text[start:end]
     name = known_name or clean_name(raw)

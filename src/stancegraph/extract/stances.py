@@ -82,6 +82,19 @@ OWN_FORCE = {
     "jail",
     "sheriff",
 }
+
+
+def own_force(subject) -> bool:
+    """Is this the speaker's own organisation: "our police department", "his deputies",
+    "local police" (but not "sheriffs in six counties")?"""
+    owned = any(c.dep_ == "poss" and c.lower_ in ("our", "my", "his", "her", "its") for c in
+                subject.children)
+    if owned:
+        return True
+    lemma = subject.lemma_.lower()
+    return lemma in OWN_FORCE and (subject.tag_ != "NNS" or lemma == "police")
+
+
 # nouns through which an organisation speaks: "the ACLU report states", "a county official said"
 VOICE_NOUNS = {
     "report",
@@ -601,7 +614,7 @@ class SentenceReader:
                 if inner is not None and inner is not actor:
                     if actor.type != "official" or not _same_body(actor.affiliation, inner):
                         continue
-                elif inner is None and inner_subject.lemma_.lower() not in OWN_FORCE:
+                elif inner is None and not own_force(inner_subject):
                     continue
             findings.append(
                 Finding(
