@@ -697,9 +697,16 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
             for tok in child.subtree:
                 if tok.i - span.end > 18:
                     break
-                if tok.ent_type_ == "ORG" or tok.text in ("ACLU", "NYCLU"):
+                named_org = (
+                    tok.dep_ == "pobj" and tok.pos_ == "PROPN" and tok.head.lower_ in ("of", "with", "for")
+                )
+                if tok.ent_type_ == "ORG" or named_org:
                     ent = next((e for e in doc.ents if e.start <= tok.i < e.end), None)
-                    org = clean_name(ent.text if ent else tok.text)
+                    if ent is None:  # a name the NER missed: the proper-noun phrase
+                        left = min([tok.i] + [c.i for c in tok.subtree if c.i < tok.i])
+                        right = max([tok.i] + [c.i for c in tok.subtree if c.dep_ in ("compound", "flat")])
+                        ent = doc[left : right + 1]
+                    org = clean_name(ent.text)
                     if org and not OUTLET_WORDS.search(org):
                         mention.affiliation = mention.affiliation or org
                         if child.dep_ == "appos" and not mention.role:

@@ -224,9 +224,14 @@ def _overlaps(a: Mention, b: Mention) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+SAYING = {"say", "tell", "add", "state", "note", "argue", "write", "declare", "insist"}
+
+
 def _depth(tok) -> int:
+    """How deep a word sits under the main clause of what is said (a verb of saying
+    above a quotation does not count as a level)."""
     depth = 0
-    while tok.head.i != tok.i and depth < 20:
+    while tok.head.i != tok.i and depth < 20 and tok.head.lemma_.lower() not in SAYING:
         tok = tok.head
         depth += 1
     return depth
