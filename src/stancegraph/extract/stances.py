@@ -314,6 +314,8 @@ class SentenceReader:
     def _subjectless_verb(self, actor: Mention, doc):
         """A parse that left a verb with no subject right after a name ("According to the
         sheriff, Marlow County will not participate"): the name is that subject."""
+        if doc[actor.head].dep_ not in ("appos", "npadvmod", "dep", "ROOT", "nmod", "intj"):
+            return None  # the name has a role already ("asked Sheriff X to continue")
         i = actor.tok_end
         while i < len(doc) and doc[i].dep_ in ("aux", "neg", "advmod", "auxpass"):
             i += 1
@@ -390,7 +392,9 @@ class SentenceReader:
                 if judged:
                     elements.append(("pred", judged))
             if tok.i == target.head and not target.implicit:
-                if tok.pos_ == "VERB":  # "won't be working with ICE": the verb is the target
+                # "won't be working with ICE": the verb is the target (a practice, not a
+                # program or operation the tagger took for a verb)
+                if tok.pos_ == "VERB" and target.type == "practice":
                     elements.append(("pred", self.lex.verbs.get(lemma, "joins")))
                 continue
             relation = self.predicate(tok, nxt)
