@@ -372,6 +372,10 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
         if any(i in target_chars for i in range(mention.start, mention.end)):
             continue  # "ICE" inside "ICE detainer requests" is part of the target's name
         mentions.append(mention)
+    # a name inside a longer one ("Rhode Island" in "ACLU of Rhode Island") is part of it
+    mentions = [m for m in mentions if not any(
+        o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
+        for o in mentions)]
     mentions = _collective_members(doc, mentions)
     mentions = _bodies_of_places(doc, lexicon, mentions)
     mentions = _titled_people(doc, lexicon, mentions)
@@ -546,6 +550,17 @@ def _collective_members(doc, mentions: list[Mention]) -> list[Mention]:
     return sorted(mentions, key=lambda m: m.start)
 
 
+STATE_CHAPTER = re.compile(r"^ of (?:the )?([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
+
+
+def _chapter_mention(doc, lexicon, start: int, end: int) -> Mention | None:
+    span = _token_span(doc, start, end)
+    if span is None:
+        return None
+    return Mention("actor", clean_name(doc.text[start:end]), "group", span.start_char,
+                   span.end_char, span.start, span.end, span.root.i)
+
+
 def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | None:
     text = doc.text
     if label in ("GPE", "ORG", "KNOWN", "FAC", "LOC", "NORP"):
@@ -557,6 +572,10 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         before = text[max(0, start - 8) : start]
         if before.endswith("City of ") and label == "GPE":
             start -= len("City of ")
+        chapter = STATE_CHAPTER.match(text[end:])
+        if label == "KNOWN" and chapter and chapter.group(1) in US_STATES:
+            # "the ACLU of Rhode Island" is a state chapter, an organisation of its own
+            return _chapter_mention(doc, lexicon, start, end + chapter.end())
     span = _token_span(doc, start, end)
     if span is None:
         return None

@@ -95,6 +95,9 @@ def own_force(subject) -> bool:
     return lemma in OWN_FORCE and (subject.tag_ != "NNS" or lemma == "police")
 
 
+# nouns of doing whose "by" phrase names who does it
+AGENT_NOUNS = {"effort", "campaign", "push", "decision", "move", "bid", "attempt", "request",
+               "proposal", "vote", "call", "plan", "lawsuit", "suit", "challenge", "resolution"}
 # nouns through which an organisation speaks: "the ACLU report states", "a county official said"
 VOICE_NOUNS = {
     "report",
@@ -267,6 +270,12 @@ class SentenceReader:
                 break
             if tok.dep_ == "pobj" and tok.head.lower_ == "by" and tok.head.dep_ == "agent":
                 return tok.head.head, "agent"
+            if (
+                tok.dep_ == "pobj"
+                and tok.head.lower_ == "by"
+                and tok.head.head.lemma_.lower() in AGENT_NOUNS
+            ):
+                return tok.head.head, "agent"  # "an effort by the task force to get it passed"
             if tok.dep_ in NP_INTERNAL and tok.head.pos_ in ("PROPN", "NOUN", "PRON"):
                 # a name modifying a common noun ("California counties", "Wisconsin sheriffs")
                 # is not the subject, unless the noun is its voice ("the ACLU report")
