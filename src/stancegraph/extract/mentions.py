@@ -121,11 +121,15 @@ OUTLET_WORDS = re.compile(
     r"\b(News|Times|Post|Journal|Radio|Newsradio|TV|NBC|CBS|ABC|CNN|Fox|NPR|KUOW|KNX|WPR|"
     r"Tribune|Herald|Press|Gazette|Chronicle|Independent|Record|Daily|Source|Twitter|Facebook|"
     r"Getty|Snapshot|Portside|Capitol Alert|App|Chrome|Safari|Explorer|Firefox|Associated|"
-    r"University|College|School|Court|Act|Bill|Report|Program|Agreement)\b"
+    r"University|College|School|Act|Bill|Report|Program|Agreement)\b"
 )
 DATELINE = re.compile(
     r"^[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][A-Za-z.]{1,12})?\s*(?:\([A-Z0-9 ]+\)\s*)?[—–»(-]"
 )
+# Courts decide cases; they are not parties taking positions ("Commissioners Court" in Texas
+# is a county's governing body, not a court).
+COURTS = re.compile(r"\b(?:Superior|District|Supreme|Circuit|Appeals|Federal|Municipal|Immigration|"
+                    r"Appellate|Bankruptcy) Court\b|\bCourt of\b|^Court$")
 INSTITUTION_SUFFIX = re.compile(
     r"^\s*(?:(?:County|City|Parish|Town)\s+)?"
     r"(Sheriff'?s'? (?:Office|Department)|Sheriff Department|Police Department|Police|"
@@ -607,7 +611,7 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         return None
     if label == "GPE" and DATELINE.match(text[text.rfind("\n", 0, start) + 1 :]):
         return None  # a dateline ("PROVIDENCE, R.I. —", "TROY, N.Y. »")
-    if label != "KNOWN" and OUTLET_WORDS.search(name) or "/" in name:
+    if label != "KNOWN" and (OUTLET_WORDS.search(name) or COURTS.search(name)) or "/" in name:
         return None
     kind = actor_type(name, lexicon, "ORG" if label == "KNOWN" else label)
     if kind is None and not (name.isupper() and label == "ORG"):

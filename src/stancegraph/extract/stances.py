@@ -465,7 +465,8 @@ class SentenceReader:
                     elements.append(("neg", None))
             negated_by_verb = negating
             if negating:
-                elements.append(("neg", None))
+                # "ended its participation": the ending verb's own kind of act names it
+                elements.append(("neg", relation if relation == "withdraws" else None))
             elif (
                 relation
                 and tok.pos_ in ("NOUN", "PROPN")
@@ -496,10 +497,12 @@ class SentenceReader:
         sign = 1
         outer_relations = []
         flips = 0
+        ended = False
         for kind, rel in reversed(elements):
             if kind == "neg":
                 sign = -sign
                 flips += 1
+                ended = ended or rel == "withdraws"
                 continue
             if relation is None:
                 relation = rel
@@ -517,6 +520,8 @@ class SentenceReader:
             negated = NEGATED.get(relation)
             if negated is None:
                 return None
+            if ended and relation == "joins":
+                negated = "withdraws"
             return stance, negated, True
         if outer_relations[-1] == "urges":
             return stance, "urges", False
