@@ -689,6 +689,8 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
                 break
             place_words.append(w)
         place = clean_name(" ".join(place_words)) if place_words else ""
+        if place in ("State", "U.S.", "US", "Federal", "National", "Former", "Acting", "Then"):
+            place = ""  # "State Rep. Jane Doe": no place named
         if place:
             low = place.lower()
             if any(low.endswith(s) for s, _ in lexicon.actor_suffixes if len(s) > 6) or (

@@ -62,6 +62,9 @@ COLLECTIVE_HEADS = {
     "states",
     "parishes",
     "groups",
+    "critics",
+    "opponents",
+    "supporters",
     "organizations",
     "advocates",
     "unions",
@@ -385,6 +388,10 @@ class SentenceReader:
                 permitted = path[k - 1].lemma_.lower() in PERMISSION_VERBS
                 if subjects and tok.dep_ != "xcomp" and not permitted:
                     speech_subject = subjects[0]
+            if tok.lemma_.lower() in PERMISSION_VERBS and k < len(path) - 1:
+                # "a bill to require sheriffs to honor detainers": its author supports
+                # the honoring, but does not take part in it
+                elements.append(("permit", None))
             if self.hypothetical(tok) and tok.i not in inside:
                 return None
             if tok.i in inside and tok.i != target.head:
@@ -498,6 +505,8 @@ class SentenceReader:
         outer_relations = []
         flips = 0
         ended = False
+        permits = any(kind == "permit" for kind, _ in elements)
+        elements = [e for e in elements if e[0] != "permit"]
         for kind, rel in reversed(elements):
             if kind == "neg":
                 sign = -sign
@@ -514,6 +523,8 @@ class SentenceReader:
         if relation is None:
             return None
         stance = "oppose" if sign < 0 else "support"
+        if permits and relation in ("joins", "declines", "withdraws"):
+            return stance, GENERIC[stance], False
         if not outer_relations:
             if flips % 2 == 0:
                 return stance, relation, False
