@@ -60,6 +60,7 @@ class Entity:
     level: str | None = None  # jurisdictions: "county", "city", "state", "town"
     state: str | None = None  # the US state a jurisdiction or agency lies in
     broader: str | None = None  # targets: the name of the broader program (SKOS)
+    broader_chain: tuple[str, ...] = ()  # what `broader` is in turn a form of, nearest first
     wikidata: str | None = None  # Q-id, only where the identity is certain
 
 

@@ -313,12 +313,15 @@ def _add_entity(g: Graph, entity: Entity, role: str, base: str) -> URIRef:
             g.add((state, RDF.type, SG.Actor))
             g.add((state, RDFS.label, Literal(entity.state)))
             g.add((state, SG.level, Literal("state")))
-    if entity.broader:
-        broader = URIRef(base + slug(entity.broader))
-        if broader != e:
-            g.add((e, SKOS.broader, broader))
-            g.add((broader, RDFS.label, Literal(entity.broader)))
-            _add_concept(g, broader, entity.broader)
+    narrower = e
+    for name in (entity.broader, *entity.broader_chain) if entity.broader else ():
+        broader = URIRef(base + slug(name))  # the whole chain: WSO -> 287(g) -> cooperation
+        if broader == narrower:
+            break
+        g.add((narrower, SKOS.broader, broader))
+        g.add((broader, RDFS.label, Literal(name)))
+        _add_concept(g, broader, name)
+        narrower = broader
     if entity.wikidata:
         qid = entity.wikidata.strip()
         if re.fullmatch(r"Q\d+", qid):

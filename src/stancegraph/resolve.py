@@ -28,6 +28,7 @@ PLACE_ABBREVIATIONS = {
     r"\boc(?=\s|$)": "orange county",
 }
 AGENCY_FORMS = re.compile(r"\bsheriff ?s? (?:office|department|dept)\b|\bsheriff department\b")
+LOCAL_KINDS = {"jurisdiction", "agency", "government_body", "law"}
 STATE_BODIES = {"Senate", "House", "Assembly", "Legislature", "General Assembly",
                 "House of Representatives", "House of Delegates"}
 GOVERNORS = {"gov", "governor"}
@@ -173,7 +174,11 @@ def resolve(
             jurisdiction=canonical(
                 entity.jurisdiction or served_jurisdiction(best, entity.type), doc
             ),
-            state=entity.state or _state_of(best) or states.get(doc),
+            # the article's state only for what belongs to one: local governments and
+            # their agencies, state laws; not ICE, national groups or federal programs
+            state=entity.state
+            or _state_of(best)
+            or (states.get(doc) if entity.type in LOCAL_KINDS else None),
             wikidata=entity.wikidata or (known.wikidata if known else None),
         )
 

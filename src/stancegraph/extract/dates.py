@@ -94,6 +94,30 @@ def parse_date(text: str, article_date: str | None) -> str | None:
     return None
 
 
+URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def estimate_article_date(text: str) -> str | None:
+    """For an article without a publication date: the latest full date it mentions
+    ("On May 6th, 2019", a dated link like .../la-me-holds-20140602-story.html). An article
+    is no older than the dates it reports, so this is a lower bound, used only to date
+    its stances; a bare year is too loose to count."""
+    found = []
+    for m in FULL_DATE.finditer(text):
+        month = MONTHS.get(m.group(1).lower())
+        if month:
+            try:
+                found.append(dt.date(int(m.group(3)), month, int(m.group(2))))
+            except ValueError:
+                pass
+    for m in URL_DATE.finditer(text):
+        try:
+            found.append(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+        except ValueError:
+            pass
+    return max(found).isoformat() if found else None
+
+
 def stance_date(doc, start: int, end: int, article_date: str | None) -> str | None:
     """The first DATE entity of the evidence that parses, else the article's date."""
     for ent in doc.ents:

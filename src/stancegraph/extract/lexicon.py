@@ -67,6 +67,16 @@ class Lexicon:
     titles: dict[str, Title]
 
 
+def broader_chain(name: str | None) -> tuple[str, ...]:
+    """What a gazetteer target's broader concept is in turn a form of, nearest first."""
+    parents = {t.name: t.broader for t in load_lexicon().targets if t.broader}
+    chain: list[str] = []
+    while name in parents and parents[name] not in chain and len(chain) < 10:
+        name = parents[name]
+        chain.append(name)
+    return tuple(chain)
+
+
 def _load(name: str) -> dict:
     return tomllib.loads(resources.files("stancegraph.data").joinpath(name).read_text("utf-8"))
 

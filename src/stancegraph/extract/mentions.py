@@ -195,6 +195,8 @@ def actor_type(name: str, lexicon: Lexicon, ner_label: str | None = None) -> str
     if ner_label == "GPE":
         return "jurisdiction"
     if ner_label == "ORG" and name.isupper() and 2 <= len(name) <= 6:
+        if name.endswith(("PD", "SO", "SD")):
+            return "agency"  # LAPD, CCSO: a police department or sheriff's office
         return None  # an unknown acronym: typed from what it abbreviates, later
     if ner_label == "ORG":
         return "group"

@@ -13,7 +13,7 @@ from collections import Counter
 
 from stancegraph.extract import dates
 from stancegraph.extract.coref import link_actor_mentions, link_target_mentions
-from stancegraph.extract.lexicon import load_lexicon
+from stancegraph.extract.lexicon import broader_chain, load_lexicon
 from stancegraph.extract.mentions import Mention, find_actors, find_targets
 from stancegraph.extract.nlp import parse
 from stancegraph.extract.quotes import QuoteReader
@@ -72,6 +72,10 @@ def article_stances(article: Article, doc) -> list[Stance]:
         findings.extend(quotes.evaluations(sent, sent_targets))
     findings.extend(_spoken_for(findings))
     return _to_stances(article, doc, findings)
+
+
+def _article_date(article: Article) -> str | None:
+    return article.date or dates.estimate_article_date(article.text)
 
 
 LOCAL_BODY = re.compile(
@@ -283,7 +287,7 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
             target=_entity(f.target),
             evidence=evidence,
             on_behalf_of=obo,
-            date=dates.stance_date(doc, start, end, article.date),
+            date=dates.stance_date(doc, start, end, _article_date(article)),
             confidence=max(0.05, min(0.99, confidence)),
         )
         key = (f.actor.name, f.stance, f.target.name)
@@ -309,5 +313,6 @@ def _entity(m: Mention) -> Entity:
         leads=m.leads,
         level=m.level,
         broader=m.broader,
+        broader_chain=broader_chain(m.broader),
         wikidata=m.wikidata,
     )
