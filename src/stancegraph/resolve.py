@@ -29,8 +29,15 @@ PLACE_ABBREVIATIONS = {
 }
 AGENCY_FORMS = re.compile(r"\bsheriff ?s? (?:office|department|dept)\b|\bsheriff department\b")
 LOCAL_KINDS = {"jurisdiction", "agency", "government_body", "law"}
-STATE_BODIES = {"Senate", "House", "Assembly", "Legislature", "General Assembly",
-                "House of Representatives", "House of Delegates"}
+STATE_BODIES = {
+    "Senate",
+    "House",
+    "Assembly",
+    "Legislature",
+    "General Assembly",
+    "House of Representatives",
+    "House of Delegates",
+}
 GOVERNORS = {"gov", "governor"}
 BILL = re.compile(r"^(SB|HB|AB|SF|HF|LB) (\d+)$")
 
@@ -151,8 +158,12 @@ def resolve(
         if entity.type == "official" and " " not in name and len(people.get(name, ())) == 1:
             name = next(iter(people[name]))
         if name.isupper() and 2 <= len(name) <= 6 and entity.type != "official":
-            spelled = {n for counter in names.values() for n in counter
-                       if not n.isupper() and spells(name, n)}
+            spelled = {
+                n
+                for counter in names.values()
+                for n in counter
+                if not n.isupper() and spells(name, n)
+            }
             if len(spelled) == 1:  # "MCSO" and the one name in the corpus it spells
                 name = spelled.pop()
         key = name_key(name, entity.type)

@@ -155,9 +155,22 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
     surnames = {m.name.split()[-1]: m for m in named if m.type == "official" and " " in m.name}
     for tok in doc:
         person = surnames.get(tok.text)
-        if person is not None and tok.i not in covered and tok.pos_ == "PROPN" and tok.idx > person.end:
-            ref = Mention("actor", tok.text, "official", tok.idx, tok.idx + len(tok.text), tok.i,
-                          tok.i + 1, tok.i)
+        if (
+            person is not None
+            and tok.i not in covered
+            and tok.pos_ == "PROPN"
+            and tok.idx > person.end
+        ):
+            ref = Mention(
+                "actor",
+                tok.text,
+                "official",
+                tok.idx,
+                tok.idx + len(tok.text),
+                tok.i,
+                tok.i + 1,
+                tok.i,
+            )
             _adopt(ref, person)
             named.append(ref)
     named.sort(key=lambda m: m.start)

@@ -94,7 +94,9 @@ def parse_date(text: str, article_date: str | None) -> str | None:
     return None
 
 
-URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+URL_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?!\d)"
+)
 
 
 def estimate_article_date(text: str) -> str | None:

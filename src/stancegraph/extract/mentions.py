@@ -99,8 +99,14 @@ STATE_ABBREVIATIONS = {
     "Ore.": "Oregon",
 }
 # Places better known by their initials, for naming what an official leads.
-CITY_ABBREVIATIONS = {"L.A.": "Los Angeles", "LA": "Los Angeles", "NYC": "New York City",
-                      "N.Y.C.": "New York City", "S.F.": "San Francisco", "D.C.": "Washington"}
+CITY_ABBREVIATIONS = {
+    "L.A.": "Los Angeles",
+    "LA": "Los Angeles",
+    "NYC": "New York City",
+    "N.Y.C.": "New York City",
+    "S.F.": "San Francisco",
+    "D.C.": "Washington",
+}
 NOT_JURISDICTIONS = {
     "U.S.",
     "US",
@@ -128,8 +134,10 @@ DATELINE = re.compile(
 )
 # Courts decide cases; they are not parties taking positions ("Commissioners Court" in Texas
 # is a county's governing body, not a court).
-COURTS = re.compile(r"\b(?:Superior|District|Supreme|Circuit|Appeals|Federal|Municipal|Immigration|"
-                    r"Appellate|Bankruptcy) Court\b|\bCourt of\b|^Court$")
+COURTS = re.compile(
+    r"\b(?:Superior|District|Supreme|Circuit|Appeals|Federal|Municipal|Immigration|"
+    r"Appellate|Bankruptcy) Court\b|\bCourt of\b|^Court$"
+)
 INSTITUTION_SUFFIX = re.compile(
     r"^\s*(?:(?:County|City|Parish|Town)\s+)?"
     r"(Sheriff'?s'? (?:Office|Department)|Sheriff Department|Police Department|Police|"
@@ -280,7 +288,8 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
             # "the ordinance" may refer back to a named law; "an ordinance" is a new one;
             # either is named after the local government when nothing earlier fits (coref)
             definite = any(
-                c.dep_ == "det" and c.lower_ in ("the", "this", "that", "such") for c in tok.children
+                c.dep_ == "det" and c.lower_ in ("the", "this", "that", "such")
+                for c in tok.children
             )
             mentions.append(
                 Mention(
@@ -379,9 +388,17 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
             continue  # "ICE" inside "ICE detainer requests" is part of the target's name
         mentions.append(mention)
     # a name inside a longer one ("Rhode Island" in "ACLU of Rhode Island") is part of it
-    mentions = [m for m in mentions if not any(
-        o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
-        for o in mentions)]
+    mentions = [
+        m
+        for m in mentions
+        if not any(
+            o is not m
+            and o.start <= m.start
+            and m.end <= o.end
+            and (o.end - o.start) > (m.end - m.start)
+            for o in mentions
+        )
+    ]
     mentions = _collective_members(doc, mentions)
     mentions = _bodies_of_places(doc, lexicon, mentions)
     mentions = _titled_people(doc, lexicon, mentions)
@@ -403,14 +420,24 @@ def _bodies_of_places(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Me
     """ "the city council in Iowa City" -> Iowa City City Council."""
     out = []
     for m in mentions:
-        match = BODY_OF_PLACE.search(doc.text[max(0, m.start - 40) : m.start].translate(APOSTROPHES))
+        match = BODY_OF_PLACE.search(
+            doc.text[max(0, m.start - 40) : m.start].translate(APOSTROPHES)
+        )
         if m.type == "jurisdiction" and match:
             start = m.start - (len(doc.text[max(0, m.start - 40) : m.start]) - match.start())
             span = _token_span(doc, start, m.end)
             institution = match.group(1).title().replace("'S", "'s")
             name = f"{m.name} {institution}"
-            m = Mention("actor", name, actor_type(name, lexicon, "ORG") or "government_body",
-                        span.start_char, span.end_char, span.start, span.end, span.root.i)
+            m = Mention(
+                "actor",
+                name,
+                actor_type(name, lexicon, "ORG") or "government_body",
+                span.start_char,
+                span.end_char,
+                span.start,
+                span.end,
+                span.root.i,
+            )
         out.append(m)
     return out
 
@@ -563,8 +590,16 @@ def _chapter_mention(doc, lexicon, start: int, end: int) -> Mention | None:
     span = _token_span(doc, start, end)
     if span is None:
         return None
-    return Mention("actor", clean_name(doc.text[start:end]), "group", span.start_char,
-                   span.end_char, span.start, span.end, span.root.i)
+    return Mention(
+        "actor",
+        clean_name(doc.text[start:end]),
+        "group",
+        span.start_char,
+        span.end_char,
+        span.start,
+        span.end,
+        span.root.i,
+    )
 
 
 def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | None:
@@ -725,13 +760,17 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
                 if tok.i - span.end > 18:
                     break
                 named_org = (
-                    tok.dep_ == "pobj" and tok.pos_ == "PROPN" and tok.head.lower_ in ("of", "with", "for")
+                    tok.dep_ == "pobj"
+                    and tok.pos_ == "PROPN"
+                    and tok.head.lower_ in ("of", "with", "for")
                 )
                 if tok.ent_type_ == "ORG" or named_org:
                     ent = next((e for e in doc.ents if e.start <= tok.i < e.end), None)
                     if ent is None:  # a name the NER missed: the proper-noun phrase
                         left = min([tok.i] + [c.i for c in tok.subtree if c.i < tok.i])
-                        right = max([tok.i] + [c.i for c in tok.subtree if c.dep_ in ("compound", "flat")])
+                        right = max(
+                            [tok.i] + [c.i for c in tok.subtree if c.dep_ in ("compound", "flat")]
+                        )
                         ent = doc[left : right + 1]
                     org = clean_name(ent.text)
                     if org and not OUTLET_WORDS.search(org):

@@ -178,9 +178,21 @@ def _collective_findings(reader, sent, targets, topic) -> list[Finding]:
     kept for a following list that names its members."""
     found = []
     for tok in sent:
-        if tok.tag_ == "NNS" and tok.lower_ in COLLECTIVE_HEADS and tok.dep_ in ("nsubj", "nsubjpass"):
-            placeholder = Mention("actor", tok.text, "group", tok.idx, tok.idx + len(tok.text),
-                                  tok.i, tok.i + 1, tok.i)
+        if (
+            tok.tag_ == "NNS"
+            and tok.lower_ in COLLECTIVE_HEADS
+            and tok.dep_ in ("nsubj", "nsubjpass")
+        ):
+            placeholder = Mention(
+                "actor",
+                tok.text,
+                "group",
+                tok.idx,
+                tok.idx + len(tok.text),
+                tok.i,
+                tok.i + 1,
+                tok.i,
+            )
             found += reader.read(sent, [placeholder], targets, topic)
     return found
 
@@ -198,10 +210,18 @@ def _listed_members(reader, sent, actors, collective: list[Finding]) -> list[Fin
         return []
     out = []
     for m in actors:
-        if m.start > subjects[0].idx and m.type in ("agency", "jurisdiction", "government_body", "group"):
+        if m.start > subjects[0].idx and m.type in (
+            "agency",
+            "jurisdiction",
+            "government_body",
+            "group",
+        ):
             for f in collective:
-                out.append(Finding(m, f.target, f.stance, f.relation, sent.start_char,
-                                   sent.end_char, "member"))
+                out.append(
+                    Finding(
+                        m, f.target, f.stance, f.relation, sent.start_char, sent.end_char, "member"
+                    )
+                )
     return out
 
 

@@ -90,8 +90,10 @@ OWN_FORCE = {
 def own_force(subject) -> bool:
     """Is this the speaker's own organisation: "our police department", "his deputies",
     "local police" (but not "sheriffs in six counties")?"""
-    owned = any(c.dep_ == "poss" and c.lower_ in ("our", "my", "his", "her", "its") for c in
-                subject.children)
+    owned = any(
+        c.dep_ == "poss" and c.lower_ in ("our", "my", "his", "her", "its")
+        for c in subject.children
+    )
     if owned:
         return True
     lemma = subject.lemma_.lower()
@@ -99,8 +101,24 @@ def own_force(subject) -> bool:
 
 
 # nouns of doing whose "by" phrase names who does it
-AGENT_NOUNS = {"effort", "campaign", "push", "decision", "move", "bid", "attempt", "request",
-               "proposal", "vote", "call", "plan", "lawsuit", "suit", "challenge", "resolution"}
+AGENT_NOUNS = {
+    "effort",
+    "campaign",
+    "push",
+    "decision",
+    "move",
+    "bid",
+    "attempt",
+    "request",
+    "proposal",
+    "vote",
+    "call",
+    "plan",
+    "lawsuit",
+    "suit",
+    "challenge",
+    "resolution",
+}
 # nouns through which an organisation speaks: "the ACLU report states", "a county official said"
 VOICE_NOUNS = {
     "report",
@@ -334,7 +352,9 @@ class SentenceReader:
         if i >= len(doc) or i == actor.tok_end and doc[i].pos_ != "VERB":
             return None
         verb = doc[i]
-        if verb.pos_ != "VERB" or any(c.dep_ in ("nsubj", "nsubjpass", "csubj") for c in verb.children):
+        if verb.pos_ != "VERB" or any(
+            c.dep_ in ("nsubj", "nsubjpass", "csubj") for c in verb.children
+        ):
             return None
         return verb
 
@@ -443,7 +463,11 @@ class SentenceReader:
                 and nxt is not None
                 and nxt.dep_ in ("ccomp", "xcomp", "advcl")
             )
-            if nxt is not None and nxt.dep_ == "prep" and nxt.lower_ in ("over", "against", "to", "for"):
+            if (
+                nxt is not None
+                and nxt.dep_ == "prep"
+                and nxt.lower_ in ("over", "against", "to", "for")
+            ):
                 # "join the lawsuit ... over its sanctuary law", "joins a wave of opposition
                 # ... to laws": the phrase belongs to the object noun even when the parser
                 # hangs it on the verb
