@@ -172,6 +172,8 @@ def resolve(
         best = sorted(
             counts.items(), key=lambda kv: (-attested(kv[0]), -kv[1], -len(kv[0]), kv[0])
         )[0][0]
+        if not attested(best):  # an article may call it the Sheriff's Department
+            best = next((v for v in _variants(best) if attested(v)), best)
         if key.startswith("known:"):
             best = next(k.name for k in lexicon.known if k.name.lower() == key[6:])
         aliases = sorted({n for n in counts if n != best} | set(entity.aliases) - {best})
@@ -237,6 +239,15 @@ def served_jurisdiction(name: str, kind: str) -> Entity | None:
     place = match.group("place")
     level = "city" if place.endswith("City") and not place.endswith("County") else "county"
     return Entity(place, "jurisdiction", level=level)
+
+
+def _variants(name: str) -> list[str]:
+    """Other usual names of the same body."""
+    swaps = [
+        ("Sheriff's Office", "Sheriff's Department"),
+        ("Sheriff's Department", "Sheriff's Office"),
+    ]
+    return [name.replace(a, b) for a, b in swaps if a in name]
 
 
 def _state_of(name: str) -> str | None:

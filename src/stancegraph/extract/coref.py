@@ -131,6 +131,11 @@ def _salient(antecedent: Mention, pronoun, doc) -> bool:
     return head.i >= previous
 
 
+def _county_of(name: str) -> str | None:
+    match = re.match(r"^(.+? (?:County|Parish))\b", name)
+    return match.group(1) if match else None
+
+
 def _initials(name: str) -> str:
     words = re.findall(r"[A-Za-z][A-Za-z.'’]*", name)
     return "".join(w[0].upper() for w in words if w.lower() not in ("of", "the", "and", "for", "s"))
@@ -226,6 +231,11 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
         }
         if len(bodies) == 1:
             m.name = bodies.pop()
+            continue
+        # the one county the article is about: "the Sheriff's Department" of Los Angeles County
+        counties = {c for p in named if (c := _county_of(p.name))}
+        if len(counties) == 1 and generic in ("sheriff", "board of supervisors", "commission"):
+            m.name = f"{counties.pop()} {m.name}"
     # An official with a title but no body: the article's body of that kind
     # ("Sheriff Marlin Gusman" in an article about the Orleans Parish Sheriff's Office).
     for m in named:

