@@ -138,6 +138,7 @@ COURTS = re.compile(
     r"\b(?:Superior|District|Supreme|Circuit|Appeals|Federal|Municipal|Immigration|"
     r"Appellate|Bankruptcy) Court\b|\bCourt of\b|^Court$"
 )
+CREDIT = re.compile(r"\((?:Photo|Credit|Image|File photo)[^)]*$|(?:^|\n)\s*(?:Photo|Credit)[^\n]*$")
 INSTITUTION_SUFFIX = re.compile(
     r"^\s*(?:(?:County|City|Parish|Town)\s+)?"
     r"(Sheriff'?s'? (?:Office|Department)|Sheriff Department|Police Department|Police|"
@@ -183,6 +184,7 @@ def clean_name(text: str) -> str:
     name = text.translate(APOSTROPHES).strip(' \t\n,;:"“”()[]')
     name = re.sub(r"^(?:the|The|a|an)\s+", "", name)
     name = re.sub(r"^(?:Photo|Credit|Source|Image|File photo)\s*:\s*", "", name)
+    name = re.sub(r"\s+(?:of|for|in|and|the)$", "", name)  # a name the NER cut short
     name = re.sub(r"'s$|'$", "", name) if not name.lower().endswith("sheriffs'") else name
     name = re.sub(r"\s+", " ", name)
     return name.strip(" .,") if not name.endswith(".") or len(name) > 4 else name
@@ -402,6 +404,7 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
     mentions = _collective_members(doc, mentions)
     mentions = _bodies_of_places(doc, lexicon, mentions)
     mentions = _titled_people(doc, lexicon, mentions)
+    mentions = _listed_people(doc, mentions)
     mentions = _collective_bodies(doc, mentions)
     # a place inside an official's title ("Sarasota County" in "Sarasota County Sheriff
     # Tom Knight") is part of the title, not an actor of its own
@@ -490,6 +493,43 @@ def _collective_bodies(doc, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+NAME_PARTICLES = {"de", "la", "del", "da", "di", "van", "von", "le", "du", "bin", "al"}
+
+
+def _listed_people(doc, mentions: list[Mention]) -> list[Mention]:
+    """The rest of a list of people the NER cut short: "Supervisors Dianne Jacob, Kristin
+    Gaspar, and Bill Horn" -> Bill Horn too."""
+    people = {m.head: m for m in mentions if m.type == "official"}
+    covered = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    found = []
+    for tok in doc:
+        if (
+            tok.dep_ != "conj"
+            or tok.head.i not in people
+            or tok.i in covered
+            or tok.pos_ != "PROPN"
+        ):
+            continue
+        left = min([tok.i] + [c.i for c in tok.children if c.dep_ == "compound" and c.i < tok.i])
+        span = doc[left : tok.i + 1]
+        if len(span) < 2 or any(t.i in covered for t in span):
+            continue
+        found.append(
+            Mention(
+                "actor",
+                span.text,
+                "official",
+                span.start_char,
+                span.end_char,
+                span.start,
+                span.end,
+                tok.i,
+            )
+        )
+        covered.update(range(span.start, span.end))
+    return sorted(mentions + found, key=lambda m: m.start)
+
+
 def _titled_people(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Mention]:
     """Names the NER missed after a capitalised post title: "County Executive Steuart Pittman"."""
     covered = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
@@ -500,7 +540,17 @@ def _titled_people(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Menti
         run = []
         j = tok.i + 1
         while (
-            j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].text[:1].isupper() and len(run) < 3
+            j < len(doc)
+            and len(run) < 4
+            and (
+                (doc[j].pos_ == "PROPN" and doc[j].text[:1].isupper())
+                or (
+                    run
+                    and doc[j].lower_ in NAME_PARTICLES
+                    and j + 1 < len(doc)
+                    and doc[j + 1].text[:1].isupper()
+                )
+            )
         ):
             run.append(doc[j])
             j += 1
@@ -650,6 +700,8 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         return None  # a dateline ("PROVIDENCE, R.I. —", "TROY, N.Y. »")
     if label != "KNOWN" and (OUTLET_WORDS.search(name) or COURTS.search(name)) or "/" in name:
         return None
+    if CREDIT.search(text[max(0, start - 60) : start]):
+        return None  # a photo credit: "(Photo: NYC Council/William Alatriste)"
     kind = actor_type(name, lexicon, "ORG" if label == "KNOWN" else label)
     if kind is None and not (name.isupper() and label == "ORG"):
         return None
@@ -726,7 +778,19 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
                 break
             place_words.append(w)
         place = clean_name(" ".join(place_words)) if place_words else ""
-        if place in ("State", "U.S.", "US", "Federal", "National", "Former", "Acting", "Then"):
+        if place in (
+            "State",
+            "U.S.",
+            "US",
+            "Federal",
+            "National",
+            "Former",
+            "Acting",
+            "Then",
+            "City",
+            "County",
+            "Town",
+        ):
             place = ""  # "State Rep. Jane Doe": no place named
         if place:
             low = place.lower()

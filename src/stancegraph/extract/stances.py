@@ -63,6 +63,8 @@ COLLECTIVE_HEADS = {
     "parishes",
     "groups",
     "critics",
+    "backers",
+    "proponents",
     "opponents",
     "supporters",
     "organizations",
@@ -591,6 +593,16 @@ class SentenceReader:
             tok = nxt[0]
         return None
 
+    def _relative_verb(self, clause):
+        """The verb the relative pronoun is the object of: "the legislation, which the mayor
+        has said he supports" -> supports; else the clause's own verb."""
+        for tok in clause.subtree:
+            if tok.lower_ in ("which", "that", "whom") and tok.dep_ in ("dobj", "pobj"):
+                head = tok.head if tok.dep_ == "dobj" else tok.head.head
+                if head.pos_ in ("VERB", "AUX"):
+                    return head
+        return clause
+
     def lawsuit_object(self, clause, targets: list[Mention]):
         """ "file a brief supporting the federal lawsuit": a lawsuit named without what it
         challenges is about what the article's lawsuit challenges."""
@@ -629,9 +641,10 @@ class SentenceReader:
             # "a sweep that the administration launched": the clause is about its antecedent
             for target in targets:
                 if target.head == clause.head.i and not self.hypothetical(clause):
-                    relation = self.predicate(clause)
+                    verb = self._relative_verb(clause)
+                    relation = self.predicate(verb)
                     if relation and RELATIONS.get(relation) is not None:
-                        if self.negated(clause):
+                        if self.negated(verb):
                             relation = NEGATED.get(relation)
                         if relation:
                             findings.append(
