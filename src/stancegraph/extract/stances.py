@@ -199,10 +199,11 @@ class SentenceReader:
         """The relation a token carries, if any ("join" -> joins; "vote against" -> opposes)."""
         lemma = tok.lemma_.lower()
         for child in tok.children:
-            if child.dep_ in ("prt", "prep"):
+            if child.dep_ in ("prt", "prep", "advmod"):
                 phrase = f"{lemma} {child.lower_}"
                 if phrase in self.lex.phrasal and (
-                    child.dep_ == "prt" or (chain_next is not None and child.i == chain_next.i)
+                    child.dep_ in ("prt", "advmod")  # "hit back at", "pushing back against"
+                    or (chain_next is not None and child.i == chain_next.i)
                 ):
                     return self.lex.phrasal[phrase]
         if tok.pos_ in ("VERB", "AUX") or tok.tag_ in ("VBG", "VBN"):
