@@ -54,6 +54,7 @@ class Lexicon:
     nouns: dict[str, str]
     markers: dict[str, str]
     negating_verbs: frozenset[str]
+    negating_nouns: frozenset[str]
     passthrough_verbs: frozenset[str]
     negation_words: frozenset[str]
     negation_adverbs: tuple[str, ...]
@@ -119,6 +120,7 @@ def load_lexicon() -> Lexicon:
         nouns=predicates["nouns"],
         markers=predicates["markers"],
         negating_verbs=frozenset(predicates["negating_verbs"]["words"]),
+        negating_nouns=frozenset(predicates["negating_nouns"]["words"]),
         passthrough_verbs=frozenset(predicates["passthrough_verbs"]["words"]),
         negation_words=frozenset(predicates["negation"]["words"]),
         negation_adverbs=tuple(predicates["negation"]["adverbs"]),

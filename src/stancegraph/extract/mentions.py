@@ -126,7 +126,8 @@ NOT_JURISDICTIONS = {
 OUTLET_WORDS = re.compile(
     r"\b(News|Times|Post|Journal|Radio|Newsradio|TV|NBC|CBS|ABC|CNN|Fox|NPR|KUOW|KNX|WPR|"
     r"Tribune|Herald|Press|Gazette|Chronicle|Independent|Record|Daily|Source|Twitter|Facebook|"
-    r"Getty|Snapshot|Portside|Capitol Alert|App|Chrome|Safari|Explorer|Firefox|Associated|"
+    r"Getty|Snapshot|Portside|Capitol Alert|App|Chrome|Safari|Explorer|Firefox|Associated|AP|"
+    r"Reuters|Bloomberg|Politico|Axios|"
     r"University|College|School|Act|Bill|Report|Program|Agreement)\b"
 )
 DATELINE = re.compile(
@@ -451,6 +452,7 @@ INSTITUTION_NAME = re.compile(
     r"(?:Sheriff['’]s\s(?:Office|Department)|Sheriff\sDepartment|Board\sof\s(?:Supervisors|"
     r"Commissioners)|Commission|Council|Police\sDepartment|Jail\sTrust)"
     rf"|(?:{WORD}){{1,3}}Police\sDepartment"
+    rf"|(?:{WORD}){{1,2}}(?:County|Parish)(?![\w-])"
     r"|City\sof\s[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
 )
 LEGISLATORS = {
@@ -696,8 +698,16 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         return None
     if label == "GPE" and (name in NOT_JURISDICTIONS or raw.strip() in NOT_JURISDICTIONS):
         return None
-    if label == "GPE" and DATELINE.match(text[text.rfind("\n", 0, start) + 1 :]):
-        return None  # a dateline ("PROVIDENCE, R.I. —", "TROY, N.Y. »")
+    if raw.strip() in STATE_ABBREVIATIONS and re.search(
+        r"[A-Za-z], $", text[max(0, start - 3) : start]
+    ):
+        return None  # "Montgomery County, Md., stops ...": the state of the place named
+    if re.search(r"(?:Act|Law|Ordinance|Program|Agreement|Policy)$", name):
+        return None  # a law or program's name is a target, not an actor
+    line_start = text.rfind("\n", 0, start) + 1
+    dateline = DATELINE.match(text[line_start:])
+    if dateline and start < line_start + dateline.end() and label != "PERSON":
+        return None  # a dateline ("PROVIDENCE, R.I. —", "HOUSTON (AP) —")
     if label != "KNOWN" and (OUTLET_WORDS.search(name) or COURTS.search(name)) or "/" in name:
         return None
     if CREDIT.search(text[max(0, start - 60) : start]):

@@ -89,6 +89,17 @@ OWN_FORCE = {
 }
 
 
+JUDGEMENT_DEPTH = 4  # words deeper under the judging predicate judge something else
+
+
+def _depth_below(tok, top) -> int:
+    depth = 0
+    while tok.i != top.i and tok.head.i != tok.i and depth < 20:
+        tok = tok.head
+        depth += 1
+    return depth
+
+
 def own_force(subject) -> bool:
     """Is this the speaker's own organisation: "our police department", "his deputies",
     "local police" (but not "sheriffs in six counties")?"""
@@ -265,6 +276,8 @@ class SentenceReader:
         for tok in predicate.subtree:
             if tok.i in range(subject.left_edge.i, subject.right_edge.i + 1):
                 continue
+            if _depth_below(tok, predicate) > JUDGEMENT_DEPTH:
+                continue  # "keeps dangerous criminals out": judges the criminals
             lemma = tok.lemma_.lower()
             if lemma in self.lex.negative:
                 score -= 1
@@ -390,7 +403,9 @@ class SentenceReader:
             if k > 0 and tok.dep_ == "conj" and tok.pos_ in ("VERB", "AUX"):
                 if any(c.dep_ in SUBJECT_DEPS for c in tok.children):
                     return None  # a coordinated clause with a subject of its own
-                elements = []  # "removed X and stopped Y": the first verb is not over Y
+                # "removed X and stopped Y": the first verb is not over Y; but "can no
+                # longer share data or hold people on detainers" keeps its negation
+                elements = [("neg", None)] if self.negated(path[k - 1]) else []
             if (
                 0 < k < len(path) - 1
                 and tok.dep_ == "relcl"
@@ -436,6 +451,9 @@ class SentenceReader:
                 if tok.pos_ == "VERB" and target.type == "practice":
                     elements.append(("pred", self.lex.verbs.get(lemma, "joins")))
                 continue
+            if tok.pos_ == "NOUN" and lemma in self.lex.negating_nouns and k > 0:
+                elements.append(("neg", None))  # "opposed the repeal of the TRUST Act"
+                continue
             relation = self.predicate(tok, nxt)
             if relation is None and tok.pos_ == "NOUN":
                 relation = self.of_predicate(tok, path)  # "a wave of opposition to SB 54"
@@ -451,6 +469,7 @@ class SentenceReader:
                 marker = "support" if tok.lower_ != "opposition" else "oppose"
             negating = (
                 lemma in self.lex.negating_verbs
+                and not any(c.lower_ == "short" for c in tok.children)  # "stopped short of"
                 and nxt is not None
                 and (
                     nxt.dep_ in ("xcomp", "pcomp")
@@ -534,22 +553,27 @@ class SentenceReader:
         ended = False
         permits = any(kind == "permit" for kind, _ in elements)
         elements = [e for e in elements if e[0] != "permit"]
+        inner = 1  # negations between the innermost predicate and the target
         for kind, rel in reversed(elements):
             if kind == "neg":
+                if relation is None:
+                    inner = -inner  # "urged the county to limit cooperation with ICE"
+                    continue
                 sign = -sign
                 flips += 1
                 ended = ended or rel == "withdraws"
                 continue
             if relation is None:
                 relation = rel
-                sign = polarity(rel) * (1 if relation != "urges" else 1)
-                flips = 0
+                sign = polarity(rel) * inner
             else:
                 sign *= polarity(rel)
                 outer_relations.append(rel)
         if relation is None:
             return None
         stance = "oppose" if sign < 0 else "support"
+        if inner < 0 and not outer_relations and not flips:
+            return stance, relation if relation == "urges" else GENERIC[stance], False
         if permits and relation in ("joins", "declines", "withdraws"):
             return stance, GENERIC[stance], False
         if not outer_relations:

@@ -43,6 +43,15 @@ def voters_of(vote, actors: list[Mention]) -> list[Mention]:
             continue
         if chain[-1].dep_ in ("nsubj",) or any(t.lower_ == "from" for t in chain):
             found.append(m)
+    # "Troxclair cast the lone vote against": the subject of casting a vote
+    if vote.dep_ == "dobj" and vote.head.lemma_.lower() in ("cast", "give", "lodge"):
+        found += [
+            m
+            for m in actors
+            if m.type == "official"
+            and vote.doc[m.head].dep_ == "nsubj"
+            and vote.doc[m.head].head.i == vote.head.i
+        ]
     return found
 
 
