@@ -646,3 +646,67 @@ def test_benchmark_scoring_agrees_with_score_py(dev_dir, dev_stances, tmp_path):
     last = out.stdout.strip().splitlines()[-1]
     counts = f"({total.correct}/{total.predicted}, {total.found}/{total.gold})"
     assert last.endswith(counts), (last, counts)
+
+
+# ---------------------------------------------------------------- generalisation probes
+# Phenomena found on articles written unlike the dev set (other states, programs, laws).
+
+
+def test_urging_a_body_to_limit_cooperation_is_opposition():
+    expect(
+        "The Ashgrove Justice Network urged the county to limit cooperation with ICE.",
+        "Ashgrove Justice Network",
+        "oppose",
+        "cooperation with ICE",
+        "urges",
+    )
+
+
+def test_opposing_the_repeal_of_a_law_supports_it():
+    expect(
+        "The Marlow County Board of Supervisors opposed the repeal of the Harbor Safety Act.",
+        "Marlow County Board of Supervisors",
+        "support",
+        "Harbor Safety Act",
+    )
+
+
+def test_a_named_ordinance_is_a_target_not_an_actor():
+    stances = extract("The Ashgrove City Council voted to strengthen the Welcoming Town Ordinance.")
+    assert find(stances, "Ashgrove City Council", "support", "Welcoming Town Ordinance")
+    assert not any(s.actor.name == "Welcoming Town Ordinance" for s in stances)
+
+
+def test_a_court_is_not_an_actor():
+    stances = extract(
+        "The Marlow County Superior Court blocked the 287(g) program on Tuesday. "
+        "The Marlow County Sheriff's Office had joined the 287(g) program in March."
+    )
+    assert not any("Court" in s.actor.name for s in stances), describe(stances)
+    assert find(stances, "Marlow County Sheriff's Office", "support", P287)
+
+
+def test_a_state_chapter_is_its_own_group():
+    expect(
+        "The ACLU of Vermont condemned the 287(g) program.",
+        "ACLU of Vermont",
+        "oppose",
+        P287,
+        "condemns",
+    )
+
+
+def test_a_dateline_is_not_an_actor():
+    stances = extract(
+        "ASHGROVE, Vt. — The Ashgrove City Council voted to end the 287(g) program on Monday."
+    )
+    assert {s.actor.name for s in stances} == {"Ashgrove City Council"}, describe(stances)
+
+
+def test_an_undated_article_dates_its_stances_by_the_latest_full_date_it_reports():
+    stances = extract(
+        "On March 3, 2021, the Marlow County Sheriff's Office signed a 287(g) agreement. "
+        "The Ashgrove Justice Network condemned the 287(g) program.",
+        date=None,
+    )
+    assert stances and all(s.date == "2021-03-03" for s in stances), describe(stances)

@@ -453,6 +453,8 @@ INSTITUTION_NAME = re.compile(
     r"Commissioners)|Commission|Council|Police\sDepartment|Jail\sTrust)"
     rf"|(?:{WORD}){{1,3}}Police\sDepartment"
     rf"|(?:{WORD}){{1,2}}(?:County|Parish)(?![\w-])"
+    rf"|(?:{WORD}){{1,5}}(?:Network|Coalition|Association|Project|Alliance|Center|Union|Committee"
+    r"|Fund|Foundation|Institute|League|Federation|Society|Caucus|Task Force|Advocates)(?![\w-])"
     r"|City\sof\s[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
 )
 LEGISLATORS = {
