@@ -39,6 +39,26 @@ def test_the_one_actor_queries_find_the_seeds_sheriff(seeds_store):
         assert r["exact"] and int(r["end"]) - int(r["start"]) == len(r["exact"])
 
 
+def test_contested_targets_count_both_sides(seeds_store):
+    rows = store.select(seeds_store, store.find_query("contested-targets"))
+    wso = next(r for r in rows if r["target"] == "Warrant Service Officer program")
+    assert int(wso["against"]) > 0 and int(wso["for"]) > 0
+    assert int(wso["contested"]) == min(int(wso["against"]), int(wso["for"]))
+    assert rows[0]["target"] == wso["target"]  # the most contested comes first
+
+
+def test_labels_are_not_repeated_per_article(seeds_store):
+    """Entities are described in every article graph that mentions them; the queries must
+    not return one row per copy."""
+    for name in ("declined-or-withdrew", "officials-and-bodies", "most-active-actors"):
+        rows = store.select(seeds_store, store.find_query(name))
+        keys = [tuple(r.values()) for r in rows]
+        if name != "declined-or-withdrew":
+            assert len(keys) == len(set(keys)), name
+        else:  # one row per stance
+            assert len({r["stance"] for r in rows}) == len(rows)
+
+
 def test_queries_lists_names_first_without_a_header(runner):
     result = runner.invoke(main, ["queries"])
     assert result.exit_code == 0

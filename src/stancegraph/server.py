@@ -105,7 +105,7 @@ def check_query(sparql: str) -> None:
             raise Refused(400, f"malformed query: {_parse_message(exc)}") from None
         raise Refused(403, "this endpoint is read-only: updates are refused") from None
     except Exception as exc:  # noqa: BLE001 - e.g. an undefined prefix in some rdflib versions
-        raise Refused(400, f"malformed query: {sgstore._one_line(exc)}") from None
+        raise Refused(400, f"malformed query: {_one_line(exc)}") from None
     if any(name == "ServiceGraphPattern" for name in _node_names(tree)):
         raise Refused(403, "SERVICE is not allowed: this endpoint never queries other servers")
 
@@ -162,6 +162,9 @@ def _worker(graph: str, conn) -> None:
         except sgstore.QueryError as exc:
             status = 400 if str(exc).startswith("malformed") else 500
             conn.send(("ok", Answer(status, "text/plain; charset=utf-8", f"{exc}\n".encode())))
+        except Exception as exc:  # noqa: BLE001 - answer, and keep the worker serving
+            message = f"query failed: {_one_line(exc)}\n"
+            conn.send(("ok", Answer(500, "text/plain; charset=utf-8", message.encode())))
 
 
 def _answer(st, sparql: str, result_fmt: str, graph_fmt: str, max_rows: int) -> Answer:
@@ -382,3 +385,7 @@ def serve(
     sgstore.open_store(Path(graph))  # a clear StoreError now rather than in a worker
     app = make_app(graph, timeout=timeout, max_rows=max_rows)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -184,6 +184,7 @@ def clean_name(text: str) -> str:
     """Strip determiners, possessives and stray punctuation from a mention's text."""
     name = text.translate(APOSTROPHES).strip(' \t\n,;:"“”()[]')
     name = re.sub(r"^(?:the|The|a|an)\s+", "", name)
+    name = re.sub(r"^(?:Acting|Former|Then|Interim)\s+", "", name)
     name = re.sub(r"^(?:Photo|Credit|Source|Image|File photo)\s*:\s*", "", name)
     name = re.sub(r"\s+(?:of|for|in|and|the)$", "", name)  # a name the NER cut short
     name = re.sub(r"'s$|'$", "", name) if not name.lower().endswith("sheriffs'") else name
@@ -449,8 +450,8 @@ def _bodies_of_places(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Me
 WORD = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][\w'’-]*)\s"  # "Marlow ", "L.A. "; not "Monday. "
 INSTITUTION_NAME = re.compile(
     rf"(?<![\w’'])((?:{WORD}){{1,4}}?(?:County|City|Parish|Town|Township|Village)\s"
-    r"(?:Sheriff['’]s\s(?:Office|Department)|Sheriff\sDepartment|Board\sof\s(?:Supervisors|"
-    r"Commissioners)|Commission|Council|Police\sDepartment|Jail\sTrust)"
+    r"(?:Sheriff['’]s\s(?:Office|Department)|Sheriff\sDepartment|Board\sof\s(?:[A-Z][a-z]+\s)?"
+    r"[A-Z][a-z]+|Commission|Council|Police\sDepartment|Jail\sTrust)"
     rf"|(?:{WORD}){{1,3}}Police\sDepartment"
     rf"|(?:{WORD}){{1,2}}(?:County|Parish)(?![\w-])"
     rf"|(?:{WORD}){{1,5}}(?:Network|Coalition|Association|Project|Alliance|Center|Union|Committee"

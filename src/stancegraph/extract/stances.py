@@ -432,6 +432,11 @@ class SentenceReader:
                 elements.append(("permit", None))
             if self.hypothetical(tok) and tok.i not in inside:
                 return None
+            if any(c.lower_ == "short" for c in tok.children) and tok.lemma_.lower() in (
+                "stop",
+                "fall",
+            ):
+                return None  # "stopped short of opposing it": no position taken
             if tok.i in inside and tok.i != target.head:
                 continue
             lemma = tok.lemma_.lower()
