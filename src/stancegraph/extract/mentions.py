@@ -603,7 +603,12 @@ def _collective_members(doc, mentions: list[Mention]) -> list[Mention]:
             top = top.head
         group.extend(t for t in top.subtree if t.dep_ in ("conj", "pobj", "nsubj") or t.i == top.i)
         for child in noun.children:
-            if child.dep_ in ("prep", "acl") and child.lower_ in ("including", "like", "such", "of"):
+            if child.dep_ in ("prep", "acl") and child.lower_ in (
+                "including",
+                "like",
+                "such",
+                "of",
+            ):
                 for pobj in child.subtree:
                     if pobj.dep_ in ("pobj", "conj"):
                         group.append(pobj)

@@ -67,6 +67,7 @@ def article_stances(article: Article, doc) -> list[Stance]:
         here += _listed_members(reader, sent, sent_actors, collective)
         collective = _collective_findings(reader, sent, sent_targets, topic)
         here += member_votes(sent, sent_actors, findings, here)
+        here += _same_again(reader, sent, sent_actors, findings, here)
         here += _owners(reader, sent, sent_actors, sent_targets, quotes.speaker_of, here)
         findings.extend(here)
         findings.extend(quotes.evaluations(sent, sent_targets))
@@ -224,6 +225,28 @@ def _listed_members(reader, sent, actors, collective: list[Finding]) -> list[Fin
                     )
                 )
     return out
+
+
+SAME_AGAIN = re.compile(r"\b(?:did the same|followed suit|did likewise|so did|did so too)\b", re.I)
+
+
+def _same_again(reader, sent, actors, earlier: list[Finding], here: list[Finding]) -> list[Finding]:
+    """ "Maverick County did the same", "So did the ACLU of Oregon": the last stance
+    reported before, taken by this sentence's actors."""
+    if not earlier or not SAME_AGAIN.search(sent.text):
+        return []
+    last = earlier[-1]
+    done = {id(f.actor) for f in here}
+    return [
+        Finding(
+            m, last.target, last.stance, last.relation, sent.start_char, sent.end_char, "member"
+        )
+        for m in actors
+        if id(m) not in done
+        and m.name != last.actor.name
+        and m.type != "federal_agency"
+        and (reader.clause_of(m, sent.doc)[0] is not None or "so did" in sent.text.lower())
+    ]
 
 
 def _within(sent, mentions: list[Mention]) -> list[Mention]:

@@ -453,8 +453,13 @@ class SentenceReader:
             if nxt is not None and nxt.i == target.head and nxt.dep_ == "dobj":
                 # "asking a judge to declare SB 4 constitutional", "called the program
                 # dangerous": what is predicated of the object judges it
-                complements = [c for c in tok.children if c.dep_ in ("oprd", "acomp", "xcomp")
-                               and c.pos_ in ("ADJ", "NOUN") and c.i > nxt.i]
+                complements = [
+                    c
+                    for c in tok.children
+                    if c.dep_ in ("oprd", "acomp", "xcomp")
+                    and c.pos_ in ("ADJ", "NOUN")
+                    and c.i > nxt.i
+                ]
                 for complement in complements:
                     judged = self.judgement(complement, nxt)
                     if judged:
