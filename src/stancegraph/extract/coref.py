@@ -318,4 +318,11 @@ def link_target_mentions(
         elif m.type:  # names itself when there is nothing to refer back to
             m.anaphor_types = ()
             linked.append(m)
+    # "the TRUST Act" after "the Illinois TRUST Act": the short name is the full one
+    full = {m.name for m in linked if " " in m.name}
+    for m in linked:
+        longer = [n for n in full if n.endswith(" " + m.name) and n[0].isupper()]
+        if len(longer) == 1 and m.type == "law":
+            m.aliases.add(m.name)
+            m.name = longer[0]
     return linked
