@@ -11,6 +11,9 @@ same run.
 
     python benchmarks/sparql.py                  # 100k and 1M triples
     python benchmarks/sparql.py --sizes 100000 --runs 3 --rdflib-timeout 20
+
+Store times are the median of --runs runs after a warm-up run; rdflib's the median of
+--rdflib-runs (default 1: it takes seconds a query), cut off at --rdflib-timeout.
 """
 
 from __future__ import annotations
@@ -295,8 +298,18 @@ def _drain(result) -> int:
 def _rdflib_worker(nquads: bytes, jobs, out) -> None:
     """Load the graph into rdflib once and answer (name, query) jobs; runs in a child
     process so that a slow query can be cut off at its time limit."""
+    import os
+    import threading
+
     import rdflib
 
+    def watchdog() -> None:  # a benchmark stopped with Ctrl-C or kill leaves no orphan
+        parent = mp.parent_process()
+        while parent is not None and parent.is_alive():
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     ds = rdflib.Dataset(default_union=True)
     ds.parse(data=nquads, format="nquads")
     ns = dict(sg_store.PREFIXES)
@@ -346,7 +359,7 @@ def rdflib_times(nquads: bytes, queries: dict[str, str], runs: int, timeout: flo
     return t_load, results
 
 
-def bench(size: int, runs: int, with_rdflib: bool, rdflib_timeout: float) -> None:
+def bench(size: int, runs: int, with_rdflib: bool, rdflib_timeout: float, rdflib_runs: int) -> None:
     queries = {q.name: q.text for q in bundled_queries()}
     nquads = synthetic_nquads(size)
     n_quads = nquads.count(b"\n")
@@ -369,7 +382,7 @@ def bench(size: int, runs: int, with_rdflib: bool, rdflib_timeout: float) -> Non
         del st
     rd = None
     if with_rdflib:
-        rd_load, rd = rdflib_times(nquads, queries, runs, rdflib_timeout)
+        rd_load, rd = rdflib_times(nquads, queries, rdflib_runs, rdflib_timeout)
         print(f"rdflib in-memory load (parse N-Quads) {rd_load:.2f} s")
     header = f"{'query':34} {'scope':6} {'rows':>6} {'store ms':>9}"
     if rd is not None:
@@ -414,6 +427,9 @@ def main(argv=None) -> int:
         default=30.0,
         help="seconds per rdflib query run before it is reported as '> N s'",
     )
+    ap.add_argument(
+        "--rdflib-runs", type=int, default=1, help="runs per query in rdflib (it is slow)"
+    )
     ap.add_argument("--no-rdflib", action="store_true")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -423,6 +439,7 @@ def main(argv=None) -> int:
             args.runs,
             with_rdflib=(i == 0 and not args.no_rdflib),
             rdflib_timeout=args.rdflib_timeout,
+            rdflib_runs=args.rdflib_runs,
         )
     return 0
 
