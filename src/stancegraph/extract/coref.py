@@ -296,17 +296,18 @@ def link_target_mentions(
             linked.append(m)
             continue
         reach = PRONOUN_REACH if m.pronoun else len(m.name) * 10**6
-        antecedent = next(
-            (
-                p
-                for p in reversed(linked)
-                if not p.anaphor_types
-                and p.start < m.start
-                and p.type in m.anaphor_types
-                and m.start - p.start < reach
-            ),
-            None,
-        )
+        fitting = [
+            p
+            for p in reversed(linked)
+            if not p.anaphor_types
+            and p.start < m.start
+            and p.type in m.anaphor_types
+            and m.start - p.start < reach
+        ]
+        # "the officers" prefers the target that was named with officers in it
+        head = m.name.lower().rstrip("s")
+        same_head = [p for p in fitting if head in p.surface.lower() or head in p.name.lower()]
+        antecedent = (same_head or fitting or [None])[0]
         if antecedent is not None:
             _adopt(m, antecedent)
             linked.append(m)

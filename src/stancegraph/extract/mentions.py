@@ -174,6 +174,7 @@ class Mention:
     implicit: bool = False  # the understood object of a verb ("stopped complying [with X]")
     referred: bool = False  # reached through a pronoun or description ("it", "the program")
     owner: str | None = None  # targets: the agency that runs the program
+    surface: str = ""  # the words of the text, for targets named canonically
 
     @property
     def is_anaphor(self) -> bool:
@@ -266,6 +267,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                         broader=entry.broader,
                         anaphor_types=entry.refers_to,
                         owner=entry.owner,
+                        surface=span.text,
                     )
                 )
     for tok in doc:
