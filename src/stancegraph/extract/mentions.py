@@ -500,6 +500,23 @@ def _collective_bodies(doc, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+# words that qualify a post title and are no part of the place before it
+TITLE_MODIFIERS = {
+    "senior",
+    "staff",
+    "deputy",
+    "chief",
+    "executive",
+    "assistant",
+    "associate",
+    "general",
+    "acting",
+    "interim",
+    "former",
+    "policy",
+    "legal",
+    "managing",
+}
 NAME_PARTICLES = {"de", "la", "del", "da", "di", "van", "von", "le", "du", "bin", "al"}
 
 
@@ -794,7 +811,7 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
         for w in words[:j]:
             if w in ("'s", "'"):
                 continue
-            if not w[:1].isupper():
+            if not w[:1].isupper() or w.lower().rstrip(".") in TITLE_MODIFIERS:
                 break
             place_words.append(w)
         place = clean_name(" ".join(place_words)) if place_words else ""

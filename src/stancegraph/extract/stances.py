@@ -491,7 +491,7 @@ class SentenceReader:
                 and not any(c.lower_ == "short" for c in tok.children)  # "stopped short of"
                 and nxt is not None
                 and (
-                    nxt.dep_ in ("xcomp", "pcomp")
+                    nxt.dep_ in ("xcomp", "pcomp", "advcl", "ccomp")
                     or (
                         nxt.dep_ == "dobj"
                         and (nxt.tag_ == "VBG" or nxt.lemma_.lower() in self.lex.nouns)
