@@ -261,8 +261,13 @@ class SentenceReader:
         return False
 
     def hypothetical(self, tok) -> bool:
+        """A possibility or prediction, not a position: "could join", "if it signs",
+        "is likely to". "May not" is a rule ("police may not honor detainers"), not a guess."""
+        prohibited = any(c.dep_ == "neg" for c in tok.children)
         for child in tok.children:
             if child.dep_ in ("aux", "auxpass") and child.lower_ in self.lex.hypothetical_aux:
+                if child.lower_ == "may" and prohibited:
+                    continue
                 return True
             if child.dep_ == "mark" and child.lower_ in ("if", "whether", "unless"):
                 return True
