@@ -225,6 +225,9 @@ def test_service_is_refused_and_opens_no_connection(endpoint, listener):
         status, _, body = post_query(endpoint, q)
         assert status == 403, q
         assert b"SERVICE is not allowed" in body
+    # FROM and FROM NAMED name graphs of the store: allowed, and fetch nothing either
+    status, _, _ = post_query(endpoint, f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}")
+    assert status == 200
     time.sleep(0.5)
     assert listener.connections == 0
     # the listener does see a connection when one is made

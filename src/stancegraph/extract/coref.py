@@ -155,8 +155,34 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
     """Resolve short names, acronyms, definite descriptions and pronouns to named actors.
     Returns the actor mentions, with referring expressions added, in text order."""
     named = [m for m in actors if not m.is_anaphor]
-    # Surnames the NER did not tag, after the full name ("Schuh had signed ...").
+    # Surnames the NER did not tag, after the full name ("Schuh had signed ..."), and
+    # acronyms after the name they spell ("the Harris County Sheriff's Office (HCSO)").
     covered = {i for m in actors for i in range(m.tok_start, m.tok_end)}
+    for tok in doc:
+        if tok.i in covered or not (tok.text.isupper() and 2 <= len(tok.text) <= 6):
+            continue
+        spelled = [
+            p
+            for p in named
+            if p.end < tok.idx
+            and not p.name.isupper()
+            and p.type != "official"
+            and spells(tok.text, p.name)
+        ]
+        if spelled:
+            ref = Mention(
+                "actor",
+                tok.text,
+                spelled[-1].type,
+                tok.idx,
+                tok.idx + len(tok.text),
+                tok.i,
+                tok.i + 1,
+                tok.i,
+            )
+            _adopt(ref, spelled[-1])
+            named.append(ref)
+            covered.add(tok.i)
     surnames = {m.name.split()[-1]: m for m in named if m.type == "official" and " " in m.name}
     for tok in doc:
         person = surnames.get(tok.text)

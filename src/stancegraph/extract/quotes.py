@@ -173,12 +173,21 @@ class QuoteReader:
                 stance = "oppose"
             else:
                 relation, stance = "supports", "support"
-            findings.append(
-                Finding(
-                    speaker, target, stance, relation, sent.start_char, sent.end_char, "evaluation"
+            for who in [speaker, *self._co_speakers(speaker, sent)]:
+                findings.append(
+                    Finding(
+                        who, target, stance, relation, sent.start_char, sent.end_char, "evaluation"
+                    )
                 )
-            )
         return findings
+
+    def _co_speakers(self, speaker: Mention, sent) -> list[Mention]:
+        """ "Chief Hall and Chief Acevedo both have said ...": everyone in the subject."""
+        if not sent.start_char <= speaker.start < sent.end_char:
+            return []
+        head = self.doc[speaker.head]
+        conjuncts = {t.i for t in head.conjuncts}
+        return [m for m in self.actors if m.head in conjuncts and m is not speaker]
 
     def score(self, sent) -> tuple[int, bool]:
         total = 0

@@ -113,6 +113,22 @@ def own_force(subject) -> bool:
     return lemma in OWN_FORCE and (subject.tag_ != "NNS" or lemma == "police")
 
 
+# documents that say things on behalf of whoever filed, wrote or issued them
+DOCUMENT_NOUNS = {
+    "suit",
+    "lawsuit",
+    "complaint",
+    "brief",
+    "letter",
+    "report",
+    "resolution",
+    "statement",
+    "petition",
+    "motion",
+    "order",
+    "memo",
+    "filing",
+}
 # nouns of doing whose "by" phrase names who does it
 AGENT_NOUNS = {
     "effort",
@@ -311,7 +327,15 @@ class SentenceReader:
                     return tok.head, "subject"  # "four agencies were enrolled in 287(g)"
                 break
             if tok.dep_ == "pobj" and tok.head.lower_ == "by" and tok.head.dep_ == "agent":
-                return tok.head.head, "agent"
+                verb = tok.head.head
+                document = verb.head
+                if (
+                    verb.dep_ == "acl"
+                    and document.lemma_.lower() in DOCUMENT_NOUNS
+                    and document.dep_ in ("nsubj", "nsubjpass")
+                ):
+                    return document.head, "agent"  # "the suit, filed by X, argues that ..."
+                return verb, "agent"
             if (
                 tok.dep_ == "pobj"
                 and tok.head.lower_ == "by"
