@@ -270,6 +270,32 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                         surface=span.text,
                     )
                 )
+    # "the Priority Enforcement Program (PEP)": later "PEP" is the same program
+    for m in list(mentions):
+        acronym = re.match(r"\s*\(([A-Z]{2,6})\)", doc.text[m.end : m.end + 10])
+        initials = "".join(w[0] for w in re.findall(r"[A-Z][a-z]+", m.surface))
+        if not acronym or acronym.group(1) != initials or m.anaphor_types:
+            continue  # "(ICE)" after "a partnership with Immigration and Customs Enforcement"
+        for later in re.finditer(rf"\b{acronym.group(1)}\b", doc.text[m.end + acronym.end() :]):
+            start = m.end + acronym.end() + later.start()
+            span = _token_span(doc, start, start + len(acronym.group(1)))
+            if span is None or any(taken[start : start + len(acronym.group(1))]):
+                continue
+            mentions.append(
+                Mention(
+                    "target",
+                    m.name,
+                    m.type,
+                    span.start_char,
+                    span.end_char,
+                    span.start,
+                    span.end,
+                    span.root.i,
+                    broader=m.broader,
+                    owner=m.owner,
+                    surface=span.text,
+                )
+            )
     for tok in doc:
         if taken[tok.idx]:
             continue
