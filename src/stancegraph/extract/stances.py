@@ -736,7 +736,7 @@ class SentenceReader:
         for target in targets + ([implicit] if implicit else []):
             if target.start < actor.end and actor.start < target.end:
                 continue
-            if _names_itself(actor, target):
+            if _names_itself(actor, target, self.lex):
                 continue  # ICE is not a party to "cooperation with ICE"
             composed = self.compose(clause, target, doc, actor)
             if composed is None:
@@ -778,8 +778,12 @@ def _same_body(affiliation: str | None, mention: Mention) -> bool:
     return aff in names or any(n and (n in aff or aff in n) for n in names)
 
 
-def _names_itself(actor: Mention, target: Mention) -> bool:
+def _names_itself(actor: Mention, target: Mention, lexicon: Lexicon) -> bool:
+    """ICE is no party to "cooperation with ICE": the target is named after the actor."""
     words = set(re.findall(r"[\w()]+", target.name.lower()))
     names = {actor.name.lower(), *(a.lower() for a in actor.aliases)}
+    for known in lexicon.known:
+        if known.name == actor.name:
+            names |= {a.lower() for a in known.aliases}
     short = {n for n in names if " " not in n}
     return bool(short & words) or any(len(n) > 6 and n in target.name.lower() for n in names)
