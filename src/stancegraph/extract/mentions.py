@@ -747,7 +747,8 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         return None
     if name in STATE_ABBREVIATIONS:
         name = STATE_ABBREVIATIONS[name]
-    if label in ("NORP", "FAC", "LOC") and not INSTITUTION_SUFFIX.search(name):
+    if label in ("NORP", "FAC", "LOC") and actor_type(name, lexicon) in (None, "jurisdiction"):
+        # a place or building, unless its name is an institution's ("... Sheriff's Department")
         return None
     if label == "GPE" and (name in NOT_JURISDICTIONS or raw.strip() in NOT_JURISDICTIONS):
         return None
