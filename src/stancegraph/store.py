@@ -4,6 +4,13 @@
 command that takes `--graph` opens it here. Queries see the union of the named
 graphs as their default graph (one named graph per article, so no `GRAPH`
 clause is needed) and know the common prefixes without declaring them.
+
+For query writers: the union keeps one copy of a triple per graph, and an entity
+is described again in every article graph that mentions it, so `?a rdfs:label ?l`
+gives one row per such article. The bundled queries (queries/*.rq) read labels
+inside `GRAPH ?g` of the stance that names the entity, and follow entity links
+through `SELECT DISTINCT` hops; that is also what keeps them fast at 1M triples
+(benchmarks/sparql.py).
 """
 
 from __future__ import annotations
@@ -336,7 +343,7 @@ def compact(term) -> str:
         for prefix, ns in _SHORT.items():
             if term.value.startswith(ns) and len(ns) > len(_SHORT.get(best, "")):
                 best = prefix
-        return f"{best}:{term.value[len(_SHORT[best]):]}" if best else f"<{term.value}>"
+        return f"{best}:{term.value[len(_SHORT[best]) :]}" if best else f"<{term.value}>"
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     return " ".join(term_value(term).split())
