@@ -31,22 +31,9 @@ from stancegraph import store as sgstore
 
 SG = "https://w3id.org/stancegraph/ns#"
 
-PREFIXES = """\
-PREFIX sg: <https://w3id.org/stancegraph/ns#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX org: <http://www.w3.org/ns/org#>
-"""
 
 # One row per stance; the evidence quote and the article come along (docs/graph.md).
-STANCES_QUERY = (
-    PREFIXES
-    + """
+STANCES_QUERY = """
 SELECT ?stance ?actor ?target ?polarity ?relation ?date ?confidence ?obo
        ?article ?doc ?adate ?exact WHERE {
   ?stance a sg:Stance ; sg:actor ?actor ; sg:target ?target ; sg:polarity ?polarity .
@@ -60,29 +47,22 @@ SELECT ?stance ?actor ?target ?polarity ?relation ?date ?confidence ?obo
   OPTIONAL { ?stance sg:evidence/oa:hasTarget/oa:hasSelector ?sel .
              ?sel a oa:TextQuoteSelector ; oa:exact ?exact }
 }"""
-)
 
 # What the views need to know of each entity: its classes, then (entity, property, value)
 # rows. Two queries, because a VALUES over rdf:type would also walk every stance node.
-CLASS_QUERY = (
-    PREFIXES
-    + """
+CLASS_QUERY = """
 SELECT DISTINCT ?e ?cls WHERE {
   VALUES ?cls { sg:Jurisdiction sg:LawEnforcementAgency sg:GovernmentBody sg:FederalAgency
                 sg:Official sg:Group sg:Program sg:Policy sg:Law sg:Practice sg:Operation
                 sg:AgencyTarget }
   ?e a ?cls .
 }"""
-)
-ENTITY_QUERY = (
-    PREFIXES
-    + """
+ENTITY_QUERY = """
 SELECT DISTINCT ?e ?p ?o WHERE {
   VALUES ?p { rdfs:label skos:prefLabel sg:level sg:inState sg:role org:headOf org:memberOf
               sg:servesJurisdiction schema:containedInPlace skos:broader }
   ?e ?p ?o .
 }"""
-)
 
 LABEL_PROPS = {
     "http://www.w3.org/2000/01/rdf-schema#label": "label",

@@ -110,21 +110,9 @@ SEED = 7  # the layout's random seed: the same graph always gets the same pictur
 SPRING_MAX = 300  # up to this many nodes: a full spring layout; above: backbone + spirals
 BIG_GRAPH = 1500  # above this many edges: straight edges, edges hidden while dragging
 
-_PREFIXES = """\
-PREFIX sg: <https://w3id.org/stancegraph/ns#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX org: <http://www.w3.org/ns/org#>
-"""
 
-STANCES_QUERY = (
-    _PREFIXES
-    + """SELECT DISTINCT ?stance ?actor ?target ?polarity ?relation ?date ?article ?quote WHERE {
+STANCES_QUERY = """
+SELECT DISTINCT ?stance ?actor ?target ?polarity ?relation ?date ?article ?quote WHERE {
   ?stance a sg:Stance ; sg:actor ?actor ; sg:target ?target .
   OPTIONAL { ?stance sg:polarity ?polarity }
   OPTIONAL { ?stance sg:relation ?relation }
@@ -132,10 +120,7 @@ STANCES_QUERY = (
   OPTIONAL { ?stance prov:wasDerivedFrom ?article }
   OPTIONAL { ?stance sg:evidence/oa:hasTarget/oa:hasSelector ?sel . ?sel oa:exact ?quote }
 }"""
-)
-ARTICLES_QUERY = (
-    _PREFIXES
-    + """SELECT DISTINCT ?article ?doc ?title ?date ?url ?publisher WHERE {
+ARTICLES_QUERY = """SELECT DISTINCT ?article ?doc ?title ?date ?url ?publisher WHERE {
   ?article a schema:NewsArticle .
   OPTIONAL { ?article dcterms:identifier ?doc }
   OPTIONAL { ?article dcterms:title ?title }
@@ -143,30 +128,18 @@ ARTICLES_QUERY = (
   OPTIONAL { ?article schema:url ?url }
   OPTIONAL { ?article dcterms:publisher ?publisher }
 }"""
-)
-TYPES_QUERY = (
-    _PREFIXES
-    + """SELECT DISTINCT ?e ?type WHERE {
+TYPES_QUERY = """SELECT DISTINCT ?e ?type WHERE {
   ?e a ?type . FILTER(STRSTARTS(STR(?type), STR(sg:)))
 }"""
-)
-LABELS_QUERY = (
-    _PREFIXES
-    + """SELECT DISTINCT ?e ?p ?label WHERE {
+LABELS_QUERY = """SELECT DISTINCT ?e ?p ?label WHERE {
   VALUES ?p { rdfs:label skos:prefLabel skos:altLabel sg:role }
   ?e ?p ?label .
 }"""
-)
-ORG_QUERY = (
-    _PREFIXES
-    + """SELECT DISTINCT ?person ?p ?body WHERE {
+ORG_QUERY = """SELECT DISTINCT ?person ?p ?body WHERE {
   VALUES ?p { org:headOf org:memberOf }
   ?person ?p ?body .
 }"""
-)
-BROADER_QUERY = (
-    _PREFIXES + "SELECT DISTINCT ?narrower ?broader WHERE { ?narrower skos:broader ?broader }"
-)
+BROADER_QUERY = "SELECT DISTINCT ?narrower ?broader WHERE { ?narrower skos:broader ?broader }"
 
 
 class ViewError(Exception):

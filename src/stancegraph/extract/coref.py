@@ -170,16 +170,7 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
             and spells(tok.text, p.name)
         ]
         if spelled:
-            ref = Mention(
-                "actor",
-                tok.text,
-                spelled[-1].type,
-                tok.idx,
-                tok.idx + len(tok.text),
-                tok.i,
-                tok.i + 1,
-                tok.i,
-            )
+            ref = Mention.of_span("actor", tok.text, spelled[-1].type, tok.doc[tok.i : tok.i + 1])
             _adopt(ref, spelled[-1])
             named.append(ref)
             covered.add(tok.i)
@@ -192,16 +183,7 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
             and tok.pos_ == "PROPN"
             and tok.idx > person.end
         ):
-            ref = Mention(
-                "actor",
-                tok.text,
-                "official",
-                tok.idx,
-                tok.idx + len(tok.text),
-                tok.i,
-                tok.i + 1,
-                tok.i,
-            )
+            ref = Mention.of_span("actor", tok.text, "official", tok.doc[tok.i : tok.i + 1])
             _adopt(ref, person)
             named.append(ref)
     named.sort(key=lambda m: m.start)
@@ -294,17 +276,7 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
             continue
         if low in ORG_PRONOUNS and not _salient(antecedent, tok, doc):
             continue  # "it" refers to a prominent recent subject, or to nothing we know
-        ref = Mention(
-            "actor",
-            tok.text,
-            "",
-            tok.idx,
-            tok.idx + len(tok.text),
-            tok.i,
-            tok.i + 1,
-            tok.i,
-            pronoun=True,
-        )
+        ref = Mention.of_span("actor", tok.text, "", tok.doc[tok.i : tok.i + 1], pronoun=True)
         _adopt(ref, antecedent)
         added.append(ref)
     return sorted(named + added, key=lambda m: m.start)

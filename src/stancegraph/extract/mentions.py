@@ -176,6 +176,21 @@ class Mention:
     owner: str | None = None  # targets: the agency that runs the program
     surface: str = ""  # the words of the text, for targets named canonically
 
+    @classmethod
+    def of_span(cls, kind: str, name: str, type_: str, span, head: int | None = None, **fields):
+        """A mention covering a spaCy span (its head defaults to the span's root)."""
+        return cls(
+            kind,
+            name,
+            type_,
+            span.start_char,
+            span.end_char,
+            span.start,
+            span.end,
+            span.root.i if head is None else head,
+            **fields,
+        )
+
     @property
     def is_anaphor(self) -> bool:
         return bool(self.anaphor_types) or self.pronoun
@@ -255,15 +270,11 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                 for i in range(start, end):
                     taken[i] = True
                 mentions.append(
-                    Mention(
+                    Mention.of_span(
                         "target",
                         name,
                         entry.type,
-                        span.start_char,
-                        span.end_char,
-                        span.start,
-                        span.end,
-                        span.root.i,
+                        span,
                         broader=entry.broader,
                         anaphor_types=entry.refers_to,
                         owner=entry.owner,
@@ -282,15 +293,11 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
             if span is None or any(taken[start : start + len(acronym.group(1))]):
                 continue
             mentions.append(
-                Mention(
+                Mention.of_span(
                     "target",
                     m.name,
                     m.type,
-                    span.start_char,
-                    span.end_char,
-                    span.start,
-                    span.end,
-                    span.root.i,
+                    span,
                     broader=m.broader,
                     owner=m.owner,
                     surface=span.text,
@@ -302,15 +309,11 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
         if tok.lower_ in ("it", "them") and tok.dep_ in ("dobj", "pobj"):
             # "she will sign it": a pronoun object refers back to a nearby target
             mentions.append(
-                Mention(
+                Mention.of_span(
                     "target",
                     tok.text,
                     "",
-                    tok.idx,
-                    tok.idx + len(tok.text),
-                    tok.i,
-                    tok.i + 1,
-                    tok.i,
+                    tok.doc[tok.i : tok.i + 1],
                     anaphor_types=TARGET_TYPES,
                     pronoun=True,
                 )
@@ -324,15 +327,11 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                 for c in tok.children
             )
             mentions.append(
-                Mention(
+                Mention.of_span(
                     "target",
                     lexicon.local_laws[tok.lower_],
                     "law",
-                    tok.idx,
-                    tok.idx + len(tok.text),
-                    tok.i,
-                    tok.i + 1,
-                    tok.i,
+                    tok.doc[tok.i : tok.i + 1],
                     anaphor_types=("law",) if definite else ("local",),
                     level="local",
                 )
@@ -344,16 +343,8 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
         determiners = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
         if determiners & {"the", "this", "that", "these", "those", "such", "its", "their"}:
             mentions.append(
-                Mention(
-                    "target",
-                    tok.text,
-                    "",
-                    tok.idx,
-                    tok.idx + len(tok.text),
-                    tok.i,
-                    tok.i + 1,
-                    tok.i,
-                    anaphor_types=types,
+                Mention.of_span(
+                    "target", tok.text, "", tok.doc[tok.i : tok.i + 1], anaphor_types=types
                 )
             )
     return sorted(mentions, key=lambda m: m.start)
@@ -461,15 +452,8 @@ def _bodies_of_places(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Me
             span = _token_span(doc, start, m.end)
             institution = match.group(1).title().replace("'S", "'s")
             name = f"{m.name} {institution}"
-            m = Mention(
-                "actor",
-                name,
-                actor_type(name, lexicon, "ORG") or "government_body",
-                span.start_char,
-                span.end_char,
-                span.start,
-                span.end,
-                span.root.i,
+            m = Mention.of_span(
+                "actor", name, actor_type(name, lexicon, "ORG") or "government_body", span
             )
         out.append(m)
     return out
@@ -512,15 +496,8 @@ def _collective_bodies(doc, mentions: list[Mention]) -> list[Mention]:
             and doc[m.tok_end - 1].dep_ == "compound"
         ):
             span = doc[m.tok_start : m.tok_end + 1]
-            m = Mention(
-                "actor",
-                f"{m.name} {head.text}",
-                "government_body",
-                span.start_char,
-                span.end_char,
-                span.start,
-                span.end,
-                head.i,
+            m = Mention.of_span(
+                "actor", f"{m.name} {head.text}", "government_body", span, head=head.i
             )
         out.append(m)
     return out
@@ -564,18 +541,7 @@ def _listed_people(doc, mentions: list[Mention]) -> list[Mention]:
         span = doc[left : tok.i + 1]
         if len(span) < 2 or any(t.i in covered for t in span):
             continue
-        found.append(
-            Mention(
-                "actor",
-                span.text,
-                "official",
-                span.start_char,
-                span.end_char,
-                span.start,
-                span.end,
-                tok.i,
-            )
-        )
+        found.append(Mention.of_span("actor", span.text, "official", span, head=tok.i))
         covered.update(range(span.start, span.end))
     return sorted(mentions + found, key=lambda m: m.start)
 
@@ -609,16 +575,7 @@ def _titled_people(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Menti
         if doc[j - 1].ent_type_ in ("GPE", "ORG") or doc[j - 1].lower_ in lexicon.titles:
             continue
         span = doc[run[0].i : run[-1].i + 1]
-        mention = Mention(
-            "actor",
-            span.text,
-            "official",
-            span.start_char,
-            span.end_char,
-            span.start,
-            span.end,
-            span.root.i,
-        )
+        mention = Mention.of_span("actor", span.text, "official", span)
         _add_role(doc, span, mention, lexicon)
         found.append(mention)
         covered.update(range(span.start, span.end))
@@ -670,16 +627,7 @@ def _collective_members(doc, mentions: list[Mention]) -> list[Mention]:
             name = f"{base} {suffix}".strip() if suffix and not base.endswith(suffix) else base
             mention = by_head.get(tok.i)
             if mention is None:
-                mention = Mention(
-                    "actor",
-                    name,
-                    "jurisdiction",
-                    span.start_char,
-                    span.end_char,
-                    span.start,
-                    span.end,
-                    tok.i,
-                )
+                mention = Mention.of_span("actor", name, "jurisdiction", span, head=tok.i)
                 mentions.append(mention)
                 by_head[tok.i] = mention
             mention.aliases.add(base)
@@ -695,16 +643,7 @@ def _chapter_mention(doc, lexicon, start: int, end: int) -> Mention | None:
     span = _token_span(doc, start, end)
     if span is None:
         return None
-    return Mention(
-        "actor",
-        clean_name(doc.text[start:end]),
-        "group",
-        span.start_char,
-        span.end_char,
-        span.start,
-        span.end,
-        span.root.i,
-    )
+    return Mention.of_span("actor", clean_name(doc.text[start:end]), "group", span)
 
 
 def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | None:
@@ -769,16 +708,7 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
     kind = actor_type(name, lexicon, "ORG" if label == "KNOWN" else label)
     if kind is None and not (name.isupper() and label == "ORG"):
         return None
-    mention = Mention(
-        "actor",
-        name,
-        kind or "",
-        span.start_char,
-        span.end_char,
-        span.start,
-        span.end,
-        span.root.i,
-    )
+    mention = Mention.of_span("actor", name, kind or "", span)
     if known_name:
         known = next(k for k in lexicon.known if k.name == known_name)
         mention.wikidata = known.wikidata

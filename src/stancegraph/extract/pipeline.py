@@ -185,16 +185,7 @@ def _collective_findings(reader, sent, targets, topic) -> list[Finding]:
             and tok.lower_ in COLLECTIVE_HEADS
             and tok.dep_ in ("nsubj", "nsubjpass")
         ):
-            placeholder = Mention(
-                "actor",
-                tok.text,
-                "group",
-                tok.idx,
-                tok.idx + len(tok.text),
-                tok.i,
-                tok.i + 1,
-                tok.i,
-            )
+            placeholder = Mention.of_span("actor", tok.text, "group", tok.doc[tok.i : tok.i + 1])
             found += reader.read(sent, [placeholder], targets, topic)
     return found
 
