@@ -19,15 +19,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import rdflib
+from servers import free_port, running
 
 TIMEOUT_S = 2
 MAX_ROWS = 50
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,25 +31,9 @@ def endpoint(seeds_build):
     port = free_port()
     args = [sys.executable, "-m", "stancegraph.cli", "serve", "--graph", str(seeds_build[1])]
     args += ["--port", str(port), "--timeout", str(TIMEOUT_S), "--max-rows", str(MAX_ROWS)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/queries", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the server did not start: " + proc.stderr.read().decode())
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with running(args, base + "/queries"):
+        yield base
 
 
 def call(url, data=None, headers=None, method=None):
