@@ -113,6 +113,8 @@ def own_force(subject) -> bool:
     return lemma in OWN_FORCE and (subject.tag_ != "NNS" or lemma == "police")
 
 
+# nouns of asking: whoever a thing was made "at the request of" supports it
+REQUEST_NOUNS = {"request", "urging", "behest", "demand", "insistence", "petition"}
 # documents that say things on behalf of whoever filed, wrote or issued them
 DOCUMENT_NOUNS = {
     "suit",
@@ -318,7 +320,7 @@ class SentenceReader:
         for _ in range(12):
             if tok.dep_ in SUBJECT_DEPS:
                 return tok.head, "subject"
-            if tok.dep_ == "poss" and tok.head.lemma_.lower() in self.lex.nouns:
+            if tok.dep_ in ("poss", "compound") and tok.head.lemma_.lower() in self.lex.nouns:
                 if tok.head.head.lemma_.lower() in self.lex.negating_verbs:
                     return None, None  # "has lifted its opposition": no longer a position
                 return tok.head, "possessor"  # "the Department of Justice's lawsuit against"
@@ -705,7 +707,29 @@ class SentenceReader:
             ]
             for clause in clauses:
                 findings.extend(self._read_clause(sent, actor, clause, actors, targets, topic))
+            findings.extend(self._requested(sent, actor, targets))
         return findings
+
+    def _requested(self, sent, actor: Mention, targets: list[Mention]) -> list[Finding]:
+        """ "The program was made at the request of the Sheriffs' Association", "prompted by
+        requests from X": who asked for a thing supports it."""
+        tok = sent.doc[actor.head]
+        while tok.dep_ == "conj":
+            tok = tok.head
+        if not (tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from")):
+            return []
+        request = tok.head.head
+        if request.lemma_.lower() not in REQUEST_NOUNS:
+            return []
+        verb = request
+        while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+            verb = verb.head
+        subjects = {c.i for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")}
+        return [
+            Finding(actor, t, "support", "supports", sent.start_char, sent.end_char, "nested")
+            for t in targets
+            if t.head in subjects
+        ]
 
     def _read_clause(self, sent, actor, clause, actors, targets, topic) -> list[Finding]:
         doc = sent.doc
