@@ -340,7 +340,9 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
         types = lexicon.anaphors.get(tok.lower_)
         if not types or tok.pos_ not in ("NOUN", "PROPN"):
             continue
-        determiners = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
+        determiners = {
+            c.lower_ for c in tok.children if c.dep_ in ("det", "poss", "amod", "predet")
+        }
         if determiners & {"the", "this", "that", "these", "those", "such", "its", "their"}:
             mentions.append(
                 Mention.of_span(

@@ -451,6 +451,7 @@ class SentenceReader:
                     if c.dep_ in ("nsubj", "nsubjpass")
                     and c.i not in range(target.tok_start, target.tok_end)
                     and c.i != target.head
+                    and c.lower_ not in ("that", "which", "who")  # the noun the clause is on
                 ]
                 # "an agreement allowing ICE to continue housing detainees": who is allowed
                 # does not hold the position; the one who allows does
