@@ -438,7 +438,7 @@ class SentenceReader:
                 # longer share data or hold people on detainers" keeps its negation
                 elements = [("neg", None)] if self.negated(path[k - 1]) else []
             if (
-                0 < k < len(path) - 1
+                0 < k
                 and tok.dep_ == "relcl"
                 and path[k - 1].pos_ == "NOUN"
                 and (path[k - 1].lemma_.lower() not in self.lex.nouns)
