@@ -710,3 +710,20 @@ def test_an_undated_article_dates_its_stances_by_the_latest_full_date_it_reports
         date=None,
     )
     assert stances and all(s.date == "2021-03-03" for s in stances), describe(stances)
+
+
+def test_who_asked_for_a_program_supports_it():
+    expect(
+        "The 287(g) program was expanded at the request of the Marlow Sheriffs' Coalition.",
+        "Marlow Sheriffs' Coalition",
+        "support",
+        P287,
+    )
+
+
+def test_the_subject_of_a_relative_clause_on_a_thing_takes_no_stance_through_it():
+    # the communities, not the president, "do not work with ICE"
+    stances = extract(
+        "Governor Dana Reyes threatened to cut funds to communities that do not work with ICE."
+    )
+    assert not find(stances, "Dana Reyes", "oppose", "cooperation with ICE"), describe(stances)
