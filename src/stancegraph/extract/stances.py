@@ -455,7 +455,10 @@ class SentenceReader:
                 ]
                 # "an agreement allowing ICE to continue housing detainees": who is allowed
                 # does not hold the position; the one who allows does
-                permitted = path[k - 1].lemma_.lower() in PERMISSION_VERBS
+                permitted = (
+                    path[k - 1].lemma_.lower() in PERMISSION_VERBS
+                    or path[k - 1].lemma_.lower() in self.lex.negating_verbs
+                )  # "restricting when police can collaborate": the police are restricted
                 if subjects and tok.dep_ != "xcomp" and not permitted:
                     speech_subject = subjects[0]
             if tok.lemma_.lower() in PERMISSION_VERBS and k < len(path) - 1:
@@ -679,6 +682,23 @@ class SentenceReader:
                     return head
         return clause
 
+    def noun_object(self, clause, targets: list[Mention]):
+        """ "the Senate's passage", "the board's approval" with nothing after it: the
+        passage of the law this sentence names."""
+        if clause.pos_ != "NOUN" or self.predicate(clause) is None:
+            return None
+        if any(c.dep_ == "prep" for c in clause.children):
+            return None
+        if any(t.head in [x.i for x in clause.subtree] for t in targets):
+            return None
+        after = [t for t in targets if t.start > clause.idx and not t.implicit]
+        if not after:
+            return None
+        implicit = copy.copy(after[0])
+        implicit.head, implicit.tok_start, implicit.tok_end = clause.i, -1, -1
+        implicit.implicit = True
+        return implicit
+
     def lawsuit_object(self, clause, targets: list[Mention]):
         """ "file a brief supporting the federal lawsuit": a lawsuit named without what it
         challenges is about what the article's lawsuit challenges."""
@@ -756,7 +776,7 @@ class SentenceReader:
                                     "verb",
                                 )
                             )
-        implicit = self.implicit_object(clause, topic, targets)
+        implicit = self.implicit_object(clause, topic, targets) or self.noun_object(clause, targets)
         implicit = implicit or self.lawsuit_object(clause, targets)
         for target in targets + ([implicit] if implicit else []):
             if target.start < actor.end and actor.start < target.end:
