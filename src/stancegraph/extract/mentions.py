@@ -340,6 +340,9 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
         types = lexicon.anaphors.get(tok.lower_)
         if not types or tok.pos_ not in ("NOUN", "PROPN"):
             continue
+        governor = tok.head.head if tok.head.dep_ == "prep" else tok.head
+        if tok.lower_ in ("law", "laws") and governor.lemma_.lower() in LAW_IN_GENERAL:
+            continue  # "keep enforcing the law", "follow the law": the law in general
         determiners = {
             c.lower_ for c in tok.children if c.dep_ in ("det", "poss", "amod", "predet")
         }
@@ -353,6 +356,19 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
 
 
 TARGET_TYPES = ("program", "policy", "law", "practice", "operation")
+LAW_IN_GENERAL = {
+    "enforce",
+    "follow",
+    "obey",
+    "break",
+    "violate",
+    "uphold",
+    "respect",
+    "above",
+    "under",
+    "accordance",
+    "comply",
+}
 BILL_CHAMBERS = {
     "senate bill": "SB",
     "house bill": "HB",
