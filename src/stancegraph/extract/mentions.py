@@ -440,6 +440,7 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
             for o in mentions
         )
     ]
+    mentions += _bodies_by_adjective(doc, lexicon, mentions)
     mentions = _collective_members(doc, mentions)
     mentions = _bodies_of_places(doc, lexicon, mentions)
     mentions = _titled_people(doc, lexicon, mentions)
@@ -449,6 +450,25 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
     # Tom Knight") is part of the title, not an actor of its own
     titled = [(m.title_start, m.start) for m in mentions if m.title_start is not None]
     return [m for m in mentions if not any(a <= m.start and m.end <= b for a, b in titled)]
+
+
+BODY_ADJECTIVES = {"legislative": "Legislature"}  # "legislative passage of HB 9"
+
+
+def _bodies_by_adjective(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Mention]:
+    """A body named by an adjective on an act of its own: "legislative passage of HB 9" is
+    the legislature's passage (named for the article's state by resolution)."""
+    covered = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    return [
+        Mention.of_span(
+            "actor", BODY_ADJECTIVES[tok.lower_], "government_body", doc[tok.i : tok.i + 1]
+        )
+        for tok in doc
+        if tok.lower_ in BODY_ADJECTIVES
+        and tok.dep_ == "amod"
+        and tok.i not in covered
+        and tok.head.lemma_.lower() in lexicon.nouns
+    ]
 
 
 BODY_OF_PLACE = re.compile(

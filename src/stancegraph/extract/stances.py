@@ -320,7 +320,10 @@ class SentenceReader:
         for _ in range(12):
             if tok.dep_ in SUBJECT_DEPS:
                 return tok.head, "subject"
-            if tok.dep_ in ("poss", "compound") and tok.head.lemma_.lower() in self.lex.nouns:
+            if (
+                tok.dep_ in ("poss", "compound", "amod")
+                and tok.head.lemma_.lower() in self.lex.nouns
+            ):
                 if tok.head.head.lemma_.lower() in self.lex.negating_verbs:
                     return None, None  # "has lifted its opposition": no longer a position
                 return tok.head, "possessor"  # "the Department of Justice's lawsuit against"
