@@ -626,6 +626,11 @@ class SentenceReader:
             else:
                 sign *= polarity(rel)
                 outer_relations.append(rel)
+        if relation is None and permits:
+            # "joining the program will allow the jail to house ICE prisoners": allowing
+            # a thing is for it (and refusing to allow it, against it)
+            stance = "oppose" if inner < 0 else "support"
+            return stance, GENERIC[stance], False
         if relation is None:
             return None
         stance = "oppose" if sign < 0 else "support"
