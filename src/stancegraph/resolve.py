@@ -78,21 +78,16 @@ def kind_family(kind: str) -> str:
 TARGET_KINDS = {"program", "policy", "law", "practice", "operation"}
 
 
-def article_states(stances: list[Stance], texts: dict[str, str] | None = None) -> dict[str, str]:
+def article_states(texts: dict[str, str]) -> dict[str, str]:
     """The US state each article is mostly about, from the state names it mentions."""
     states: dict[str, str] = {}
-    by_doc: dict[str, Counter] = defaultdict(Counter)
-    if texts:
-        for doc, text in texts.items():
-            for state in US_STATES:
-                n = len(re.findall(rf"\b{re.escape(state)}\b", text))
-                if n:
-                    by_doc[doc][state] += n
-            for abbr, state in STATE_ABBREVIATIONS.items():
-                n = text.count(abbr)
-                if n:
-                    by_doc[doc][state] += n
-    for doc, counts in by_doc.items():
+    for doc, text in texts.items():
+        counts: Counter = Counter()
+        for state in US_STATES:
+            counts[state] += len(re.findall(rf"\b{re.escape(state)}\b", text))
+        for abbr, state in STATE_ABBREVIATIONS.items():
+            counts[state] += text.count(abbr)
+        counts = +counts  # drop the states never named
         if counts:
             states[doc] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
     return states
@@ -104,7 +99,7 @@ def resolve(
     """Stances with every entity named canonically and given its IRI.
 
     `texts` (doc -> article text) lets bill numbers take their article's state."""
-    states = article_states(stances, texts)
+    states = article_states(texts or {})
     lexicon = load_lexicon()
     known_by_name = {k.name: k for k in lexicon.known}
 

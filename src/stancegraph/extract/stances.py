@@ -728,7 +728,7 @@ class SentenceReader:
         doc = sent.doc
         findings = []
         for actor in actors:
-            clause, how = self.clause_of(actor, doc)
+            clause, _ = self.clause_of(actor, doc)
             clauses = [clause] if clause is not None else []
             # "Sheriff Sandra Hutchens, who remains in opposition to SB54, echoed ..."
             clauses += [
