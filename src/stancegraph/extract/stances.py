@@ -410,30 +410,189 @@ class SentenceReader:
 
     # ------------------------------------------------------------ composing a path
 
-    def compose(self, clause, target: Mention, doc, actor: Mention):
-        """Read the path from the actor's clause down to the target. Returns
-        (stance, relation, cue, negated) or None when the path carries no position."""
+    @staticmethod
+    def _path(clause, target: Mention, doc) -> list | None:
+        """The tokens from the clause down to the target's head, or None when the target
+        is not below the clause or is too far to read reliably."""
         path = []
         tok = doc[target.head]
-        guard = 0
-        while tok.i != clause.i and guard < 40:
+        while tok.i != clause.i and len(path) < 40:
             path.append(tok)
             if tok.head.i == tok.i:
                 return None  # the target is not below the clause
             tok = tok.head
-            guard += 1
         if tok.i != clause.i:
             return None
         path.append(clause)
         path.reverse()  # clause ... target head
-        if len(path) > MAX_PATH:
+        return path if len(path) <= MAX_PATH else None
+
+    def _other_subject(self, path, k: int, target: Mention):
+        """The subject of an embedded clause on the path, when it is someone other than the
+        actor ("X said LASD would not participate" -> LASD); None otherwise."""
+        tok = path[k]
+        if k == 0 or tok.dep_ not in ("ccomp", "xcomp", "advcl", "relcl", "conj", "acl"):
             return None
+        if tok.dep_ == "xcomp":
+            return None
+        subjects = [
+            c
+            for c in tok.children
+            if c.dep_ in ("nsubj", "nsubjpass")
+            and c.i not in range(target.tok_start, target.tok_end)
+            and c.i != target.head
+            and c.lower_ not in ("that", "which", "who")  # the noun the clause is on
+        ]
+        # "an agreement allowing ICE to continue housing detainees": who is allowed does not
+        # hold the position, the one who allows does; "restricting when police can
+        # collaborate": the police are restricted
+        governor = path[k - 1].lemma_.lower()
+        if governor in PERMISSION_VERBS or governor in self.lex.negating_verbs:
+            return None
+        return subjects[0] if subjects else None
+
+    def _read_token(self, k, path, target, clause, doc, elements, negated_by_verb):
+        """Add what path[k] contributes to `elements` (predicates, negations, markers).
+        Returns (go on?, was this token a negating verb?): a hypothetical or "stopped short
+        of" ends the reading."""
+        tok = path[k]
+        nxt = path[k + 1] if k + 1 < len(path) else None
         inside = range(target.tok_start, target.tok_end)
+        if tok.lemma_.lower() in PERMISSION_VERBS and k < len(path) - 1:
+            # "a bill to require sheriffs to honor detainers": its author supports
+            # the honoring, but does not take part in it
+            elements.append(("permit", None))
+        if self.hypothetical(tok) and tok.i not in inside:
+            return False, negated_by_verb
+        if any(c.lower_ == "short" for c in tok.children) and tok.lemma_.lower() in (
+            "stop",
+            "fall",
+        ):
+            return False, negated_by_verb  # "stopped short of opposing it": no position taken
+        if tok.i in inside and tok.i != target.head:
+            return True, negated_by_verb
+        lemma = tok.lemma_.lower()
+        # a token's own negation applies after its predicate: folding runs inside-out,
+        # so the negation goes first in this outside-in list
+        if self.negated(tok):
+            elements.append(("neg", None))
+        if nxt is not None and nxt.i == target.head and nxt.dep_ in ("nsubj", "nsubjpass"):
+            # "declaring that SB 54 is contrary to the Constitution": an evaluation of
+            # the target as the subject of a judging predicate
+            judged = self.judgement(tok, nxt)
+            if judged:
+                elements.append(("pred", judged))
+        if nxt is not None and nxt.i == target.head and nxt.dep_ == "dobj":
+            # "asking a judge to declare SB 4 constitutional", "called the program
+            # dangerous": what is predicated of the object judges it
+            complements = [
+                c
+                for c in tok.children
+                if c.dep_ in ("oprd", "acomp", "xcomp")
+                and c.pos_ in ("ADJ", "NOUN")
+                and c.i > nxt.i
+            ]
+            for complement in complements:
+                judged = self.judgement(complement, nxt)
+                if judged:
+                    elements.append(("pred", judged))
+        if tok.i == target.head and not target.implicit:
+            # "won't be working with ICE": the verb is the target (a practice, not a
+            # program or operation the tagger took for a verb)
+            if tok.pos_ == "VERB" and target.type == "practice":
+                elements.append(("pred", self.lex.verbs.get(lemma, "joins")))
+            return True, negated_by_verb
+        if tok.pos_ == "NOUN" and lemma in self.lex.negating_nouns and k > 0:
+            elements.append(("neg", None))  # "opposed the repeal of the TRUST Act"
+            return True, negated_by_verb
+        relation = self.predicate(tok, nxt)
+        if relation is None and tok.pos_ == "NOUN":
+            relation = self.of_predicate(tok, path)  # "a wave of opposition to SB 54"
+        if relation and target.type == "law":
+            relation = self.lex.law_verbs.get(lemma, relation)  # signing a bill supports it
+        marker = None
+        if tok.lower_ == "against" and tok.dep_ == "prep":
+            marker = "oppose"
+        elif tok.lower_ in ("favor", "favour", "support", "opposition") and tok.head.lower_ == "in":
+            marker = "support" if tok.lower_ != "opposition" else "oppose"
+        negating = (
+            lemma in self.lex.negating_verbs
+            and not any(c.lower_ == "short" for c in tok.children)  # "stopped short of"
+            and nxt is not None
+            and (
+                nxt.dep_ in ("xcomp", "pcomp", "advcl", "ccomp")
+                or (
+                    nxt.dep_ == "dobj"
+                    and (nxt.tag_ == "VBG" or nxt.lemma_.lower() in self.lex.nouns)
+                )
+                or (nxt.dep_ == "prep" and nxt.lower_ in ("of", "from"))
+            )
+        )
+        passthrough = (
+            lemma in self.lex.passthrough_verbs
+            and nxt is not None
+            and nxt.dep_ in ("ccomp", "xcomp", "advcl")
+        )
+        if (
+            nxt is not None
+            and nxt.dep_ == "prep"
+            and nxt.lower_ in ("over", "against", "to", "for")
+        ):
+            # "join the lawsuit ... over its sanctuary law", "joins a wave of opposition
+            # ... to laws": the phrase belongs to the object noun even when the parser
+            # hangs it on the verb
+            held = [
+                (c, self.lex.nouns.get(c.lemma_.lower()) or self.of_predicate(c, path))
+                for c in tok.children
+                if c.dep_ == "dobj"
+            ]
+            held = [(c, rel) for c, rel in held if rel]
+            if held and held[0][0].i not in [p.i for p in path]:
+                elements.append(("pred", held[0][1]))
+                if relation:
+                    elements.insert(len(elements) - 1, ("pred", relation))
+                    relation = None
+        if (
+            tok.lower_ == "from"
+            and tok.dep_ == "prep"
+            and nxt is not None
+            and nxt.dep_ == "pcomp"
+            and not negated_by_verb
+        ):
+            # "barring the police from helping ICE", even when the parser hangs
+            # "from helping" on an earlier verb
+            between = doc[clause.i + 1 : tok.i] if clause.i < tok.i else []
+            if any(t.lemma_.lower() in self.lex.negating_verbs for t in between):
+                elements.append(("neg", None))
+        negated_by_verb = negating
+        if negating:
+            # "ended its participation": the ending verb's own kind of act names it
+            elements.append(("neg", relation if relation == "withdraws" else None))
+        elif (
+            relation
+            and tok.pos_ in ("NOUN", "PROPN")
+            and nxt is not None
+            and (nxt.dep_ in ("relcl", "ccomp", "acl") and nxt.pos_ in ("VERB", "AUX"))
+        ):
+            pass  # "a lawsuit that contends such laws violate ...": what it says is its stance
+        elif relation and not passthrough:
+            elements.append(("pred", relation))
+        elif marker and not (
+            elements and elements[-1][0] == "pred" and path[k - 1].i == tok.head.i
+        ):
+            elements.append(("pred", GENERIC[marker]))
+        return True, negated_by_verb
+
+    def compose(self, clause, target: Mention, doc, actor: Mention):
+        """Read the path from the actor's clause down to the target. Returns (stance,
+        relation, cue, negated, other subject) or None when the path carries no position."""
+        path = self._path(clause, target, doc)
+        if path is None:
+            return None
         elements: list[tuple[str, str | None]] = []  # ("pred", relation) or ("neg", None)
         speech_subject = None
         negated_by_verb = False
         for k, tok in enumerate(path):
-            nxt = path[k + 1] if k + 1 < len(path) else None
             if k > 0 and tok.dep_ == "conj" and tok.pos_ in ("VERB", "AUX"):
                 if any(c.dep_ in SUBJECT_DEPS for c in tok.children):
                     return None  # a coordinated clause with a subject of its own
@@ -447,149 +606,12 @@ class SentenceReader:
                 and (path[k - 1].lemma_.lower() not in self.lex.nouns)
             ):
                 return None  # a relative clause describing a thing on the way is not the act
-            if k > 0 and tok.dep_ in ("ccomp", "xcomp", "advcl", "relcl", "conj", "acl"):
-                subjects = [
-                    c
-                    for c in tok.children
-                    if c.dep_ in ("nsubj", "nsubjpass")
-                    and c.i not in range(target.tok_start, target.tok_end)
-                    and c.i != target.head
-                    and c.lower_ not in ("that", "which", "who")  # the noun the clause is on
-                ]
-                # "an agreement allowing ICE to continue housing detainees": who is allowed
-                # does not hold the position; the one who allows does
-                permitted = (
-                    path[k - 1].lemma_.lower() in PERMISSION_VERBS
-                    or path[k - 1].lemma_.lower() in self.lex.negating_verbs
-                )  # "restricting when police can collaborate": the police are restricted
-                if subjects and tok.dep_ != "xcomp" and not permitted:
-                    speech_subject = subjects[0]
-            if tok.lemma_.lower() in PERMISSION_VERBS and k < len(path) - 1:
-                # "a bill to require sheriffs to honor detainers": its author supports
-                # the honoring, but does not take part in it
-                elements.append(("permit", None))
-            if self.hypothetical(tok) and tok.i not in inside:
+            speech_subject = self._other_subject(path, k, target) or speech_subject
+            going, negated_by_verb = self._read_token(
+                k, path, target, clause, doc, elements, negated_by_verb
+            )
+            if not going:
                 return None
-            if any(c.lower_ == "short" for c in tok.children) and tok.lemma_.lower() in (
-                "stop",
-                "fall",
-            ):
-                return None  # "stopped short of opposing it": no position taken
-            if tok.i in inside and tok.i != target.head:
-                continue
-            lemma = tok.lemma_.lower()
-            # a token's own negation applies after its predicate: folding runs inside-out,
-            # so the negation goes first in this outside-in list
-            if self.negated(tok):
-                elements.append(("neg", None))
-            if nxt is not None and nxt.i == target.head and nxt.dep_ in ("nsubj", "nsubjpass"):
-                # "declaring that SB 54 is contrary to the Constitution": an evaluation of
-                # the target as the subject of a judging predicate
-                judged = self.judgement(tok, nxt)
-                if judged:
-                    elements.append(("pred", judged))
-            if nxt is not None and nxt.i == target.head and nxt.dep_ == "dobj":
-                # "asking a judge to declare SB 4 constitutional", "called the program
-                # dangerous": what is predicated of the object judges it
-                complements = [
-                    c
-                    for c in tok.children
-                    if c.dep_ in ("oprd", "acomp", "xcomp")
-                    and c.pos_ in ("ADJ", "NOUN")
-                    and c.i > nxt.i
-                ]
-                for complement in complements:
-                    judged = self.judgement(complement, nxt)
-                    if judged:
-                        elements.append(("pred", judged))
-            if tok.i == target.head and not target.implicit:
-                # "won't be working with ICE": the verb is the target (a practice, not a
-                # program or operation the tagger took for a verb)
-                if tok.pos_ == "VERB" and target.type == "practice":
-                    elements.append(("pred", self.lex.verbs.get(lemma, "joins")))
-                continue
-            if tok.pos_ == "NOUN" and lemma in self.lex.negating_nouns and k > 0:
-                elements.append(("neg", None))  # "opposed the repeal of the TRUST Act"
-                continue
-            relation = self.predicate(tok, nxt)
-            if relation is None and tok.pos_ == "NOUN":
-                relation = self.of_predicate(tok, path)  # "a wave of opposition to SB 54"
-            if relation and target.type == "law":
-                relation = self.lex.law_verbs.get(lemma, relation)  # signing a bill supports it
-            marker = None
-            if tok.lower_ == "against" and tok.dep_ == "prep":
-                marker = "oppose"
-            elif (
-                tok.lower_ in ("favor", "favour", "support", "opposition")
-                and tok.head.lower_ == "in"
-            ):
-                marker = "support" if tok.lower_ != "opposition" else "oppose"
-            negating = (
-                lemma in self.lex.negating_verbs
-                and not any(c.lower_ == "short" for c in tok.children)  # "stopped short of"
-                and nxt is not None
-                and (
-                    nxt.dep_ in ("xcomp", "pcomp", "advcl", "ccomp")
-                    or (
-                        nxt.dep_ == "dobj"
-                        and (nxt.tag_ == "VBG" or nxt.lemma_.lower() in self.lex.nouns)
-                    )
-                    or (nxt.dep_ == "prep" and nxt.lower_ in ("of", "from"))
-                )
-            )
-            passthrough = (
-                lemma in self.lex.passthrough_verbs
-                and nxt is not None
-                and nxt.dep_ in ("ccomp", "xcomp", "advcl")
-            )
-            if (
-                nxt is not None
-                and nxt.dep_ == "prep"
-                and nxt.lower_ in ("over", "against", "to", "for")
-            ):
-                # "join the lawsuit ... over its sanctuary law", "joins a wave of opposition
-                # ... to laws": the phrase belongs to the object noun even when the parser
-                # hangs it on the verb
-                held = [
-                    (c, self.lex.nouns.get(c.lemma_.lower()) or self.of_predicate(c, path))
-                    for c in tok.children
-                    if c.dep_ == "dobj"
-                ]
-                held = [(c, rel) for c, rel in held if rel]
-                if held and held[0][0].i not in [p.i for p in path]:
-                    elements.append(("pred", held[0][1]))
-                    if relation:
-                        elements.insert(len(elements) - 1, ("pred", relation))
-                        relation = None
-            if (
-                tok.lower_ == "from"
-                and tok.dep_ == "prep"
-                and nxt is not None
-                and nxt.dep_ == "pcomp"
-                and not negated_by_verb
-            ):
-                # "barring the police from helping ICE", even when the parser hangs
-                # "from helping" on an earlier verb
-                between = doc[clause.i + 1 : tok.i] if clause.i < tok.i else []
-                if any(t.lemma_.lower() in self.lex.negating_verbs for t in between):
-                    elements.append(("neg", None))
-            negated_by_verb = negating
-            if negating:
-                # "ended its participation": the ending verb's own kind of act names it
-                elements.append(("neg", relation if relation == "withdraws" else None))
-            elif (
-                relation
-                and tok.pos_ in ("NOUN", "PROPN")
-                and nxt is not None
-                and (nxt.dep_ in ("relcl", "ccomp", "acl") and nxt.pos_ in ("VERB", "AUX"))
-            ):
-                pass  # "a lawsuit that contends such laws violate ...": what it says is its stance
-            elif relation and not passthrough:
-                elements.append(("pred", relation))
-            elif marker and not (
-                elements and elements[-1][0] == "pred" and path[k - 1].i == tok.head.i
-            ):
-                elements.append(("pred", GENERIC[marker]))
         result = self._fold(elements)
         if result is None:
             return None
