@@ -25,21 +25,11 @@ from itertools import accumulate
 
 import pyoxigraph
 
-from stancegraph import analyze, graphviews
+from stancegraph import analyze, graphviews, store
 
 BASE = "https://w3id.org/stancegraph/id/"
 SG = "https://w3id.org/stancegraph/ns#"
-NS = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "oa": "http://www.w3.org/ns/oa#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "org": "http://www.w3.org/ns/org#",
-}
+NS = store.PREFIXES  # the vocabularies the graph uses, from the one place that lists them
 ACTOR_CLASS = {
     "jurisdiction": "Jurisdiction",
     "agency": "LawEnforcementAgency",
