@@ -64,6 +64,7 @@ class Lexicon:
     negative: frozenset[str]
     condemning: frozenset[str]
     positive: frozenset[str]
+    bad_objects: frozenset[str]
     actor_suffixes: tuple[tuple[str, str], ...]  # (suffix, type), longest first
     known: tuple[KnownActor, ...]
     titles: dict[str, Title]
@@ -130,6 +131,7 @@ def load_lexicon() -> Lexicon:
         negative=frozenset(evaluative["negative"]["words"]),
         condemning=frozenset(evaluative["negative"]["condemn"]),
         positive=frozenset(evaluative["positive"]["words"]),
+        bad_objects=frozenset(evaluative["bad_objects"]["words"]),
         actor_suffixes=tuple(suffixes),
         known=tuple(
             KnownActor(k["name"], k["type"], tuple(k.get("aliases", ())), k.get("wikidata"))

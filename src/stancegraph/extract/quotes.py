@@ -202,6 +202,11 @@ class QuoteReader:
                 strong = strong or lemma in self.lex.condemning or tok.lower_ in self.lex.condemning
             elif lemma in self.lex.positive or tok.lower_ in self.lex.positive:
                 value = 1
+                if any(
+                    c.dep_ == "dobj" and c.lemma_.lower() in self.lex.bad_objects
+                    for c in tok.children
+                ):
+                    value = -1  # "protects criminals"
             if value and _under_negation(tok):
                 value = -value
             total += value

@@ -305,7 +305,11 @@ class SentenceReader:
             if lemma in self.lex.negative:
                 score -= 1
             elif lemma in self.lex.positive:
-                score += 1
+                bad = any(
+                    c.dep_ == "dobj" and c.lemma_.lower() in self.lex.bad_objects
+                    for c in tok.children
+                )
+                score += -1 if bad else 1  # "protects criminals" is blame
         if self.negated(predicate):
             score = -score
         return "condemns" if score < 0 else "supports" if score > 1 else None
