@@ -787,7 +787,8 @@ class SentenceReader:
         ]
 
     def _read_clause(self, sent, actor, clause, actors, targets, topic) -> list[Finding]:
-        doc = sent.doc
+        """The actor's stances read from one clause: on a relative clause's antecedent, on
+        the targets named below it, or else on the object it leaves understood."""
         findings = []
         if clause.dep_ in ("relcl", "acl"):
             # "a sweep that the administration launched": the clause is about its antecedent
@@ -810,14 +811,28 @@ class SentenceReader:
                                     "verb",
                                 )
                             )
-        implicit = self.implicit_object(clause, topic, targets) or self.noun_object(clause, targets)
-        implicit = implicit or self.lawsuit_object(clause, targets)
-        for target in targets + ([implicit] if implicit else []):
+        named = self._read_targets(sent, actor, clause, actors, targets)
+        if named:
+            return findings + named
+        # no named target read: the understood object ("stopped complying", "the Senate's
+        # passage", "a brief supporting the lawsuit")
+        implicit = (
+            self.implicit_object(clause, topic, targets)
+            or self.noun_object(clause, targets)
+            or self.lawsuit_object(clause, targets)
+        )
+        if implicit is None:
+            return findings
+        return findings + self._read_targets(sent, actor, clause, actors, [implicit])
+
+    def _read_targets(self, sent, actor, clause, actors, targets) -> list[Finding]:
+        findings = []
+        for target in targets:
             if target.start < actor.end and actor.start < target.end:
                 continue
             if _names_itself(actor, target, self.lex):
                 continue  # ICE is not a party to "cooperation with ICE"
-            composed = self.compose(clause, target, doc, actor)
+            composed = self.compose(clause, target, sent.doc, actor)
             if composed is None:
                 continue
             stance, relation, cue, negated, inner_subject = composed
