@@ -174,6 +174,7 @@ VOICE_NOUNS = {
 # pronouns that, as the subject of what someone says, are the speaker or the speaker's side:
 # "the department said it will not participate", "X said they have applied to rejoin"
 SAME_SPEAKER = FIRST_PERSON | {"it", "they", "he", "she"}
+DIRECTIVE_VERBS = {"remind", "tell", "warn", "advise", "instruct", "order", "direct", "urge"}
 PERMISSION_VERBS = {"allow", "permit", "let", "authorize", "enable", "require", "force", "help"}
 # verbs of taking part, often used with the program they are about left understood
 IMPLICIT_OBJECT_VERBS = {
@@ -453,6 +454,8 @@ class SentenceReader:
         governor = path[k - 1].lemma_.lower()
         if governor in PERMISSION_VERBS or governor in self.lex.negating_verbs:
             return None
+        if governor in DIRECTIVE_VERBS:
+            return None  # "reminding police that they may not honor detainers": a rule given
         return subjects[0] if subjects else None
 
     def _read_token(self, k, path, target, clause, doc, elements, negated_by_verb):
