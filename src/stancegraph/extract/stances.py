@@ -174,6 +174,7 @@ VOICE_NOUNS = {
 # pronouns that, as the subject of what someone says, are the speaker or the speaker's side:
 # "the department said it will not participate", "X said they have applied to rejoin"
 SAME_SPEAKER = FIRST_PERSON | {"it", "they", "he", "she"}
+PARTY_WORDS = {"republican", "democrat", "democratic", "independent", "native", "resident"}
 DIRECTIVE_VERBS = {"remind", "tell", "warn", "advise", "instruct", "order", "direct", "urge"}
 PERMISSION_VERBS = {"allow", "permit", "let", "authorize", "enable", "require", "force", "help"}
 # verbs of taking part, often used with the program they are about left understood
@@ -356,6 +357,8 @@ class SentenceReader:
                 # a name modifying a common noun ("California counties", "Wisconsin sheriffs")
                 # is not the subject, unless the noun is its voice ("the ACLU report")
                 head = tok.head
+                if head.lower_ in PARTY_WORDS:
+                    break  # "a Pennsylvania Republican": where from, not who acts
                 common = (
                     head.pos_ == "NOUN"
                     or head.tag_ in ("NNS", "NNPS")
@@ -760,8 +763,11 @@ class SentenceReader:
             clause, _ = self.clause_of(actor, doc)
             clauses = [clause] if clause is not None else []
             # "Sheriff Sandra Hutchens, who remains in opposition to SB54, echoed ..."
+            # "... McFadden and Wake County Sheriff Gerald Baker, who ended ...": a relative
+            # clause on the last of a list is about all of it
+            heads = [doc[actor.head], *doc[actor.head].conjuncts]
             clauses += [
-                c for c in doc[actor.head].children if c.dep_ == "relcl" and c is not clause
+                c for h in heads for c in h.children if c.dep_ == "relcl" and c is not clause
             ]
             for clause in clauses:
                 findings.extend(self._read_clause(sent, actor, clause, actors, targets, topic))
