@@ -267,7 +267,11 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
         elif low in ACTOR_DESCRIPTIONS and tok.pos_ in ("NOUN", "PROPN"):
             dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
             compounds = [c for c in tok.children if c.dep_ in ("compound", "amod")]
-            if dets & DETERMINERS and not compounds:
+            of_name = any(
+                c.dep_ == "prep" and c.lower_ == "of" and any(g.pos_ == "PROPN" for g in c.children)
+                for c in tok.children
+            )
+            if dets & DETERMINERS and not compounds and not of_name:  # not "the city of X"
                 wanted = ACTOR_DESCRIPTIONS[low]
         if not wanted:
             continue

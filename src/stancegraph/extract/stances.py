@@ -383,6 +383,14 @@ class SentenceReader:
                 if holder.lower_ in COLLECTIVE_HEADS or holder.lower_ in ("counties", "cities"):
                     tok = holder
                     continue
+                if tok.head.lower_ == "of" and holder.lower_ in (
+                    "city",
+                    "town",
+                    "county",
+                    "village",
+                ):
+                    tok = holder  # "the city of El Cenizo"
+                    continue
                 if holder.dep_ == "pobj" and holder.head.head.lower_ in COLLECTIVE_HEADS:
                     tok = holder.head.head
                     continue
