@@ -202,6 +202,8 @@ class QuoteReader:
                 strong = strong or lemma in self.lex.condemning or tok.lower_ in self.lex.condemning
             elif lemma in self.lex.positive or tok.lower_ in self.lex.positive:
                 value = 1
+                if tok.dep_ == "dobj" and tok.head.lemma_.lower() in self.lex.negative:
+                    value = 0  # "hurt trust": the harm is counted, the good harmed is not
                 if any(
                     c.dep_ == "dobj" and c.lemma_.lower() in self.lex.bad_objects
                     for c in tok.children

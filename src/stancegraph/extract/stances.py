@@ -307,6 +307,8 @@ class SentenceReader:
             if lemma in self.lex.negative:
                 score -= 1
             elif lemma in self.lex.positive:
+                if tok.dep_ == "dobj" and tok.head.lemma_.lower() in self.lex.negative:
+                    continue  # "undermines trust": the harm is counted, the good harmed is not
                 bad = any(
                     c.dep_ == "dobj" and c.lemma_.lower() in self.lex.bad_objects
                     for c in tok.children
