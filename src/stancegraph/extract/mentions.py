@@ -124,11 +124,11 @@ NOT_JURISDICTIONS = {
 }
 # Names that are news outlets, programmes or the like, not actors.
 OUTLET_WORDS = re.compile(
-    r"\b(News|Times|Post|Journal|Radio|Newsradio|TV|NBC|CBS|ABC|CNN|Fox|NPR|KUOW|KNX|WPR|"
+    r"\b(News|Times|Post|Journal|Radio|Newsradio|TV|NBC|CBS|ABC|CNN|Fox|NPR|PBS|"
     r"Tribune|Herald|Press|Gazette|Chronicle|Independent|Record|Daily|Source|Twitter|Facebook|"
-    r"Getty|Snapshot|Portside|Capitol Alert|App|Chrome|Safari|Explorer|Firefox|Associated|AP|"
-    r"Reuters|Bloomberg|Politico|Axios|"
+    r"Getty|App|Chrome|Safari|Explorer|Firefox|Associated|AP|Reuters|Bloomberg|Politico|Axios|"
     r"University|College|School|Act|Bill|Report|Program|Agreement)\b"
+    r"|^[KW][A-Z]{2,3}$"  # broadcasters' call signs: KUOW, WPR
 )
 DATELINE = re.compile(
     r"^[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][A-Za-z.]{1,12})?\s*(?:\([A-Z0-9 ]+\)\s*)?[—–»(-]"
