@@ -25,26 +25,14 @@ from itertools import accumulate
 
 import pyoxigraph
 
-from stancegraph import analyze, graphviews, store
+from stancegraph import analyze, graphviews, rdf, store
 
 BASE = "https://w3id.org/stancegraph/id/"
 SG = "https://w3id.org/stancegraph/ns#"
 NS = store.PREFIXES  # the vocabularies the graph uses, from the one place that lists them
-ACTOR_CLASS = {
-    "jurisdiction": "Jurisdiction",
-    "agency": "LawEnforcementAgency",
-    "government_body": "GovernmentBody",
-    "federal_agency": "FederalAgency",
-    "official": "Official",
-    "group": "Group",
-}
-TARGET_CLASS = {
-    "program": "Program",
-    "policy": "Policy",
-    "law": "Law",
-    "practice": "Practice",
-    "operation": "Operation",
-}
+# local names of the actor and target classes, from rdf.py (the vocabulary's one source)
+ACTOR_CLASS = {k: str(v[0]).removeprefix(SG) for k, v in rdf.ACTOR_CLASSES.items()}
+TARGET_CLASS = {k: str(v).removeprefix(SG) for k, v in rdf.TARGET_CLASSES.items() if k != "agency"}
 RELATIONS = {
     "oppose": ("declines", "withdraws", "condemns", "opposes"),
     "support": ("joins", "supports", "urges"),

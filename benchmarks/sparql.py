@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from stancegraph import rdf
 from stancegraph import store as sg_store
 from stancegraph.store import bundled_queries
 
@@ -58,13 +59,8 @@ PROGRAMS = [
     ("Secure Communities", "program", None),
     ("deployment of CBP agents to sanctuary cities", "operation", None),
 ]
-TARGET_CLASS = {
-    "program": "Program",
-    "policy": "Policy",
-    "law": "Law",
-    "practice": "Practice",
-    "operation": "Operation",
-}
+# local names of the target classes, from rdf.py (the vocabulary's one source)
+TARGET_CLASS = {k: str(v).removeprefix(SG) for k, v in rdf.TARGET_CLASSES.items() if k != "agency"}
 RELATIONS = {  # relation -> (polarity, direct property)
     "declines": ("Oppose", "declines"),
     "withdraws": ("Oppose", "withdrawsFrom"),
