@@ -172,10 +172,10 @@ def _from_store(st, base_iri: str) -> Dataset:
     from stancegraph import store
 
     ds = rdf.new_dataset(base_iri)
-    for iri in [None, *store.named_graphs(st)]:
+    for iri in store.named_graphs(st):  # the default graph is their merge: not read again
         data = store.dump_graph(st, iri, "nt")
         if data.strip():
-            target = ds.default_graph if iri is None else ds.graph(URIRef(iri))
+            target = ds.graph(URIRef(iri))
             target.parse(data=data, format="nt")
             _retype_offsets(target)
     return ds
