@@ -121,8 +121,10 @@ def test_article_node(union, made_up):
         union.objects(publisher, RDF.type)
     )
     assert union.value(a, SG.contentHash) == Literal(article.sha256)
-    assert union.value(a, SG.dateStart) == union.value(a, SG.dateEnd) == Literal(
-        "2019-05-07", datatype=XSD.date
+    assert (
+        union.value(a, SG.dateStart)
+        == union.value(a, SG.dateEnd)
+        == Literal("2019-05-07", datatype=XSD.date)
     )
 
 
@@ -216,9 +218,10 @@ def test_evidence_annotation_and_selectors(union, made_up):
         state = union.value(target, OA.hasState)
         assert state == _iri("article/t01-txt/text")
         assert union.value(state, RDF.type) == OA.State
-        assert str(union.value(state, SG.contentHash)) == hashlib.sha256(
-            MADE_UP_TEXT.encode()
-        ).hexdigest()
+        assert (
+            str(union.value(state, SG.contentHash))
+            == hashlib.sha256(MADE_UP_TEXT.encode()).hexdigest()
+        )
         start = union.value(position, OA.start)
         end = union.value(position, OA.end)
         assert start.datatype == end.datatype == XSD.nonNegativeInteger
