@@ -209,6 +209,19 @@ def test_validate_reports_violations_and_exits_1(runner, seeds_build, tmp_path):
     assert "exactly one actor" in result.stdout
 
 
+def test_validate_reports_an_ill_typed_literal_in_one_line_without_a_traceback(
+    runner, seeds_build, tmp_path
+):
+    _, out = seeds_build
+    text = (out / TURTLE_FILE).read_text(encoding="utf-8")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(text.replace("sg:confidence 0.", 'sg:confidence "high"^^xsd:decimal ; sg:x 0.'))
+    result = runner.invoke(main, ["validate", "--graph", str(bad)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "an xsd:decimal from 0 to 1 (value high)" in result.stdout
+
+
 def test_validate_unreadable_graph_exits_2(runner, tmp_path):
     bad = tmp_path / "bad.trig"
     bad.write_text("<<< not trig", encoding="utf-8")

@@ -436,6 +436,46 @@ def test_shapes_catch_broken_stances(union, made_up):
     assert "direct triple" in report
 
 
+def _contradicted(union, made_up, change) -> list[str]:
+    """The made-up graph with one edit to the declining stance; its violations."""
+    _, stances = made_up
+    g = Graph()
+    for t in union:
+        g.add(t)
+    change(g, rdf.stance_iri(stances[0]))
+    return rdf.validate(g)
+
+
+def test_shapes_catch_contradictions(union, made_up):
+    def polarity(g, s):  # an oppose stance that says the actor joins
+        g.set((s, SG.relationProperty, SG.joins))
+        g.set((s, SG.relation, Literal("joins")))
+        a, t = g.value(s, SG.actor), g.value(s, SG.target)
+        g.add((a, SG.joins, t))
+
+    def relation(g, s):  # "declines", asserted as sg:condemns (both oppose)
+        g.set((s, SG.relationProperty, SG.condemns))
+        g.add((g.value(s, SG.actor), SG.condemns, g.value(s, SG.target)))
+
+    def span(g, s):
+        g.set((URIRef(f"{s}/evidence/position"), OA.end, Literal(9999)))
+
+    def source(g, s):
+        g.set((URIRef(f"{s}/evidence/target"), OA.hasSource, _iri("article/other")))
+        g.add((_iri("article/other"), RDF.type, SCHEMA.NewsArticle))
+
+    expected = {
+        polarity: "polarity contradicts",
+        relation: "not one the relation asserts",
+        span: "not the length of the quote",
+        source: "not the article the stance is derived from",
+    }
+    for change, message in expected.items():
+        report = _contradicted(union, made_up, change)
+        assert any(message in line for line in report), (change.__name__, report)
+    assert rdf.validate(union) == []  # and the graph as written has none of them
+
+
 def test_shapes_need_the_article(made_up):
     _, stances = made_up
     report = "\n".join(rdf.validate(rdf.build_dataset([], stances)))

@@ -11,10 +11,12 @@ byte-identical. The stance IRI hashes (doc, actor, stance, relation, target, sta
 from __future__ import annotations
 
 import calendar
+import contextlib
 import functools
 import hashlib
 import io
 import json
+import logging
 import re
 import unicodedata
 import warnings
@@ -436,13 +438,26 @@ def _prefixes(ds: Dataset) -> dict[str, Namespace]:
     return {**NS, "id": bound.get("id", Namespace(DEFAULT_BASE_IRI))}
 
 
+@contextlib.contextmanager
+def _quiet_literals():
+    """rdflib logs a traceback for every ill-typed literal ("high"^^xsd:decimal) it parses;
+    the SHACL shapes report those as violations, one line each, so silence the log."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_dataset(data: bytes, fmt: str, base_iri: str = DEFAULT_BASE_IRI) -> Dataset:
     """Parse turtle, trig, nt or nquads bytes into a Dataset with the project's prefixes."""
     names = {"turtle": "turtle", "ttl": "turtle", "trig": "trig", "nt": "nt", "nquads": "nquads"}
     if fmt not in names:
         raise ValueError(f"cannot read format {fmt!r}")
     ds = new_dataset(base_iri)
-    with warnings.catch_warnings():  # rdflib's own parsers call its deprecated Dataset API
+    with warnings.catch_warnings(), _quiet_literals():  # rdflib's parsers use its old API
         warnings.simplefilter("ignore", DeprecationWarning)
         ds.parse(data=data, format=names[fmt], publicID=DATASET_DEFAULT_GRAPH_ID)
     _bind(ds, base_iri)
@@ -527,7 +542,15 @@ def validate(ds: Dataset | Graph) -> list[str]:
     import pyshacl  # slow to import: only when validating
 
     data = union_graph(ds) if isinstance(ds, Dataset) else ds
-    conforms, report, _ = pyshacl.validate(
+    with _quiet_literals():
+        conforms, report, _ = _shacl(pyshacl, data)
+    if conforms:
+        return []
+    return _violations(report)
+
+
+def _shacl(pyshacl, data: Graph):
+    return pyshacl.validate(
         data,
         shacl_graph=package_graph("shapes.ttl"),
         ont_graph=package_graph("ontology.ttl"),
@@ -535,8 +558,9 @@ def validate(ds: Dataset | Graph) -> list[str]:
         advanced=True,
         allow_warnings=True,
     )
-    if conforms:
-        return []
+
+
+def _violations(report: Graph) -> list[str]:
     sh = Namespace("http://www.w3.org/ns/shacl#")
     lines = set()
     for result in report.subjects(RDF.type, sh.ValidationResult):
