@@ -227,3 +227,42 @@ def test_protocol_datasets_override_the_querys():
     assert {r[0] for r in rows_of(st, q, default_graph=[A])} == {"urn:x:dflt"}
     both = rows_of(st, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", default_graph=[A, B])
     assert both == [("3",)]
+
+
+# The dataset cases of the W3C SPARQL 1.1 Protocol tests (sparql11/protocol/manifest.ttl), at
+# the level of store.query, which `serve` hands default-graph-uri / named-graph-uri to.
+D1, D2, D3 = (f"http://kasei.us/2009/09/sparql/data/data{i}.rdf" for i in (1, 2, 3))
+W3C_DATA = f"""
+<{D1}> {{ <urn:x:a> <urn:x:p> "1" . <urn:x:shared> <urn:x:p> "s" . }}
+<{D2}> {{ <urn:x:b> <urn:x:p> "2" . <urn:x:shared> <urn:x:p> "s" . }}
+<{D3}> {{ <urn:x:c> <urn:x:p> "3" . }}
+""".encode()
+COUNT_DEFAULT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+BY_GRAPH = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+
+
+@pytest.mark.parametrize(
+    "case, sparql, dataset, expected",
+    [
+        # default-graph-uri: one graph, then two whose merge holds the shared triple once
+        ("query_dataset_default_graph", COUNT_DEFAULT, {"default_graph": [D1]}, [("2",)]),
+        ("query_dataset_default_graphs", COUNT_DEFAULT, {"default_graph": [D1, D2]}, [("3",)]),
+        # named-graph-uri: only those graphs are named, and the default graph is empty
+        ("query_dataset_named_graphs", BY_GRAPH, {"named_graphs": [D1, D2]},
+         [(D1, "2"), (D2, "2")]),
+        ("query_dataset_named_graphs", COUNT_DEFAULT, {"named_graphs": [D1, D2]}, [("0",)]),
+        # both at once
+        ("query_dataset_full", BY_GRAPH, {"default_graph": [D3], "named_graphs": [D1]},
+         [(D1, "2")]),
+        ("query_dataset_full", COUNT_DEFAULT, {"default_graph": [D3], "named_graphs": [D1]},
+         [("1",)]),
+        # the protocol's dataset overrides the query's FROM / FROM NAMED
+        ("query_multiple_dataset", f"SELECT (COUNT(*) AS ?n) FROM <{D1}> {{ ?s ?p ?o }}",
+         {"default_graph": [D3]}, [("1",)]),
+        ("query_multiple_dataset", f"SELECT ?g (COUNT(*) AS ?n) FROM NAMED <{D1}> "
+         "{ GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", {"named_graphs": [D2]}, [(D2, "2")]),
+    ],
+)  # fmt: skip
+def test_w3c_protocol_dataset_cases(case, sparql, dataset, expected):
+    st = store.memory_store(W3C_DATA)
+    assert rows_of(st, sparql, **dataset) == expected, case
