@@ -68,6 +68,28 @@ def test_build_mixed_folder_lists_the_bad(runner, tmp_path):
     assert "bin.txt: binary file" in result.stdout
 
 
+def test_build_warns_of_conflicting_facts_and_leaves_them_out(runner, tmp_path):
+    """Hennepin County is Minnesota's; an article that writes "Hennepin County, Calif."
+    contradicts that: the state is left out and the build says so in one line."""
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.txt").write_text(
+        "Hennepin County, Calif., declined to join the 287(g) program on Monday.\n"
+    )
+    (source / "b.txt").write_text(
+        "Hennepin County declined to join the 287(g) program on Tuesday.\n"
+    )
+    out = tmp_path / "g"
+    result = runner.invoke(main, ["build", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert "hennepin-county: state California | Minnesota" in warning
+    states = runner.invoke(
+        main, ["query", "SELECT ?s { ?e sg:inState ?s }", "--graph", str(out), "--format", "csv"]
+    )
+    assert states.stdout.split() == ["s"]  # neither state is written
+
+
 @pytest.mark.parametrize(
     "setup, message",
     [
