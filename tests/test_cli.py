@@ -15,7 +15,7 @@ from rdflib import Dataset, Graph
 from stancegraph import __version__, rdf
 from stancegraph.build import TRIG_FILE, TURTLE_FILE
 from stancegraph.cli import main
-from stancegraph.rdf import SG
+from stancegraph.rdf import RDF, SG
 
 # rdflib's own parsers call its deprecated Dataset API when these tests read the output back
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
@@ -66,6 +66,28 @@ def test_build_mixed_folder_lists_the_bad(runner, tmp_path):
     assert result.exit_code == 0
     assert "read 1 article (1 skipped)" in result.stdout
     assert "bin.txt: binary file" in result.stdout
+
+
+def test_build_warns_of_conflicting_facts_and_leaves_them_out(runner, tmp_path):
+    """Hennepin County is Minnesota's; an article that writes "Hennepin County, Calif."
+    contradicts that: the state is left out and the build says so in one line."""
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.txt").write_text(
+        "Hennepin County, Calif., declined to join the 287(g) program on Monday.\n"
+    )
+    (source / "b.txt").write_text(
+        "Hennepin County declined to join the 287(g) program on Tuesday.\n"
+    )
+    out = tmp_path / "g"
+    result = runner.invoke(main, ["build", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert "hennepin-county: state California | Minnesota" in warning
+    states = runner.invoke(
+        main, ["query", "SELECT ?s { ?e sg:inState ?s }", "--graph", str(out), "--format", "csv"]
+    )
+    assert states.stdout.split() == ["s"]  # neither state is written
 
 
 @pytest.mark.parametrize(
@@ -173,7 +195,7 @@ def test_export_from_the_store(runner, seeds_build):
     _, out = seeds_build
     result = runner.invoke(main, ["export", "--graph", str(out), "--format", "nt"])
     assert result.exit_code == 0
-    stances = set(Graph().parse(data=result.stdout, format="nt").subjects(None, SG.Stance))
+    stances = set(Graph().parse(data=result.stdout, format="nt").subjects(RDF.type, SG.Stance))
     assert len(stances) == seeds_build[0].stances
 
 
@@ -199,7 +221,7 @@ def test_validate_the_seeds_graph(runner, seeds_build):
 def test_validate_reports_violations_and_exits_1(runner, seeds_build, tmp_path):
     _, out = seeds_build
     g = Graph().parse(out / TURTLE_FILE)
-    for stance in list(g.subjects(None, SG.Stance))[:3]:
+    for stance in sorted(g.subjects(RDF.type, SG.Stance))[:3]:
         g.remove((stance, SG.actor, None))
     broken = tmp_path / "broken.ttl"
     g.serialize(broken, format="turtle")
@@ -207,6 +229,19 @@ def test_validate_reports_violations_and_exits_1(runner, seeds_build, tmp_path):
     assert result.exit_code == 1
     assert "SHACL violations" in _one_line_error(result)
     assert "exactly one actor" in result.stdout
+
+
+def test_validate_reports_an_ill_typed_literal_in_one_line_without_a_traceback(
+    runner, seeds_build, tmp_path
+):
+    _, out = seeds_build
+    text = (out / TURTLE_FILE).read_text(encoding="utf-8")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(text.replace("sg:confidence 0.", 'sg:confidence "high"^^xsd:decimal ; sg:x 0.'))
+    result = runner.invoke(main, ["validate", "--graph", str(bad)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "an xsd:decimal from 0 to 1 (value high)" in result.stdout
 
 
 def test_validate_unreadable_graph_exits_2(runner, tmp_path):

@@ -83,24 +83,28 @@ def test_iris_follow_the_documented_scheme(made_up):
 
 def test_base_iri_is_configurable(made_up):
     ds = rdf.build_dataset(*made_up, base_iri="https://example.org/kg")
-    subjects = {str(s) for s in rdf.union_graph(ds).subjects()}
+    subjects = {str(s) for s in rdf.union_graph(ds).subjects()} - {
+        str(s) for s in ds.graph(rdf.ONTOLOGY_GRAPH).subjects()
+    }
     assert all(s.startswith("https://example.org/kg/") for s in subjects), subjects
 
 
 # ---------------------------------------------------------------- per article, per stance
 
 
-def test_one_named_graph_per_article_and_the_run_in_the_default_graph(dataset):
+def test_one_named_graph_per_article_the_ontology_in_its_own_and_no_default_graph(dataset):
     names = {g.identifier for g in dataset.graphs() if len(g)} - {dataset.default_graph.identifier}
-    assert names == {_iri("graph/t01-txt")}
+    assert names == {_iri("graph/t01-txt"), rdf.ONTOLOGY_GRAPH}
+    assert len(dataset.default_graph) == 0  # the store's default graph is the merge
     run = _iri("run/0.1.0")
-    default = dataset.default_graph
-    assert (run, RDF.type, SG.ExtractionRun) in default
-    assert (run, RDF.type, PROV.Activity) in default
-    assert (run, SG.softwareVersion, Literal("0.1.0")) in default
     named = dataset.graph(_iri("graph/t01-txt"))
-    assert (run, RDF.type, SG.ExtractionRun) not in named
+    # the run that read the article sits in its graph, so each graph stands alone
+    assert (run, RDF.type, SG.ExtractionRun) in named
+    assert (run, RDF.type, PROV.Activity) in named
+    assert (run, SG.softwareVersion, Literal("0.1.0")) in named
     assert (_iri("article/t01-txt"), RDF.type, SCHEMA.NewsArticle) in named
+    onto = dataset.graph(rdf.ONTOLOGY_GRAPH)
+    assert (SG.declines, RDFS.subPropertyOf, SG.opposes) in onto
 
 
 def test_article_node(union, made_up):
@@ -110,8 +114,18 @@ def test_article_node(union, made_up):
     assert union.value(a, DCTERMS.title) == Literal("Sheriff declines 287(g)")
     assert union.value(a, DCTERMS.date) == Literal("2019-05-07", datatype=XSD.date)
     assert union.value(a, SCHEMA.url) == URIRef("https://example.org/news/1")
-    assert union.value(a, DCTERMS.publisher) == Literal("Example Times")
+    publisher = union.value(a, DCTERMS.publisher)
+    assert publisher == _iri("publisher/example-times")  # an entity, not a string
+    assert union.value(publisher, RDFS.label) == Literal("Example Times")
+    assert {SCHEMA.NewsMediaOrganization, ORG.Organization} <= set(
+        union.objects(publisher, RDF.type)
+    )
     assert union.value(a, SG.contentHash) == Literal(article.sha256)
+    assert (
+        union.value(a, SG.dateStart)
+        == union.value(a, SG.dateEnd)
+        == Literal("2019-05-07", datatype=XSD.date)
+    )
 
 
 def test_an_article_without_stances_still_gets_its_graph(made_up):
@@ -146,6 +160,45 @@ def test_dates_are_typed_by_precision(union, made_up):
     assert rdf.date_literal("last Tuesday") is None
 
 
+@pytest.mark.parametrize(
+    "value, start, end",
+    [
+        ("2019-05-07", "2019-05-07", "2019-05-07"),
+        ("2019-05", "2019-05-01", "2019-05-31"),
+        ("2020-02", "2020-02-01", "2020-02-29"),  # a leap year
+        ("2019", "2019-01-01", "2019-12-31"),
+    ],
+)
+def test_date_bounds_are_xsd_dates_of_the_stated_precision(value, start, end):
+    first, last = rdf.date_bounds(value)
+    assert (first, last) == (Literal(start, datatype=XSD.date), Literal(end, datatype=XSD.date))
+    assert rdf.date_bounds("2019-13") is None and rdf.date_bounds(None) is None
+
+
+def test_stances_carry_sortable_bounds_beside_the_precise_date(union, made_up):
+    _, stances = made_up
+    month = rdf.stance_iri(stances[1])  # dated 2019-05
+    assert union.value(month, DCTERMS.date) == Literal("2019-05", datatype=XSD.gYearMonth)
+    assert union.value(month, SG.dateStart) == Literal("2019-05-01", datatype=XSD.date)
+    assert union.value(month, SG.dateEnd) == Literal("2019-05-31", datatype=XSD.date)
+    undated = rdf.stance_iri(stances[3])
+    assert union.value(undated, SG.dateStart) is None
+
+
+def test_every_stance_asserts_its_super_properties(union, made_up):
+    """The hierarchy is materialised: no reasoner is needed for `?a sg:opposes ?t`."""
+    _, stances = made_up
+    for stance in stances:
+        s = rdf.stance_iri(stance)
+        actor, target = union.value(s, SG.actor), union.value(s, SG.target)
+        side = SG.opposes if stance.stance == "oppose" else SG.supports
+        assert (actor, side, target) in union
+        assert (actor, SG.statesPositionOn, target) in union
+    office = _iri("springfield-county-sheriffs-office")
+    assert (office, SG.declines, _iri("287-g-program")) in union
+    assert (office, SG.supports, _iri("287-g-program")) not in union
+
+
 def test_evidence_annotation_and_selectors(union, made_up):
     _, stances = made_up
     for stance in stances:
@@ -161,6 +214,14 @@ def test_evidence_annotation_and_selectors(union, made_up):
         assert union.value(target, RDF.type) == OA.SpecificResource
         assert union.value(target, OA.hasSource) == _iri("article/t01-txt")
         assert set(union.objects(target, OA.hasSelector)) == {quote, position}
+        # the offsets count in the text as read, which the state names by its hash
+        state = union.value(target, OA.hasState)
+        assert state == _iri("article/t01-txt/text")
+        assert union.value(state, RDF.type) == OA.State
+        assert (
+            str(union.value(state, SG.contentHash))
+            == hashlib.sha256(MADE_UP_TEXT.encode()).hexdigest()
+        )
         start = union.value(position, OA.start)
         end = union.value(position, OA.end)
         assert start.datatype == end.datatype == XSD.nonNegativeInteger
@@ -215,10 +276,15 @@ def test_actor_and_target_typing(union):
         return set(union.objects(_iri(local), RDF.type))
 
     assert types("springfield-county") == {SG.Jurisdiction, SG.Actor}
-    assert types("springfield-county-sheriffs-office") == {SG.LawEnforcementAgency, SG.Actor}
-    assert types("springfield-city-council") == {SG.GovernmentBody, SG.Actor}
+    # agencies, bodies and groups alike are W3C ORG organisations
+    assert types("springfield-county-sheriffs-office") == {
+        SG.LawEnforcementAgency,
+        SG.Actor,
+        ORG.Organization,
+    }
+    assert types("springfield-city-council") == {SG.GovernmentBody, SG.Actor, ORG.Organization}
     assert types("jane-roe") == {SG.Official, SG.Actor, SCHEMA.Person}
-    assert types("illinois-immigrant-coalition") == {SG.Group, SG.Actor, SCHEMA.Organization}
+    assert types("illinois-immigrant-coalition") == {SG.Group, SG.Actor, ORG.Organization}
     assert types("287-g-program") == {SG.Program, SG.Target, SKOS.Concept}
     # "agency" as a target is an sg:AgencyTarget, not a law-enforcement agency
     assert types("immigration-and-customs-enforcement") == {
@@ -235,6 +301,7 @@ def test_federal_agency_actor(made_up):
     assert set(union.objects(_iri("department-of-homeland-security"), RDF.type)) == {
         SG.FederalAgency,
         SG.Actor,
+        ORG.Organization,
     }
 
 
@@ -367,6 +434,46 @@ def test_shapes_catch_broken_stances(union, made_up):
     assert "oa:exact" in report
     assert "rdfs:label" in report
     assert "direct triple" in report
+
+
+def _contradicted(union, made_up, change) -> list[str]:
+    """The made-up graph with one edit to the declining stance; its violations."""
+    _, stances = made_up
+    g = Graph()
+    for t in union:
+        g.add(t)
+    change(g, rdf.stance_iri(stances[0]))
+    return rdf.validate(g)
+
+
+def test_shapes_catch_contradictions(union, made_up):
+    def polarity(g, s):  # an oppose stance that says the actor joins
+        g.set((s, SG.relationProperty, SG.joins))
+        g.set((s, SG.relation, Literal("joins")))
+        a, t = g.value(s, SG.actor), g.value(s, SG.target)
+        g.add((a, SG.joins, t))
+
+    def relation(g, s):  # "declines", asserted as sg:condemns (both oppose)
+        g.set((s, SG.relationProperty, SG.condemns))
+        g.add((g.value(s, SG.actor), SG.condemns, g.value(s, SG.target)))
+
+    def span(g, s):
+        g.set((URIRef(f"{s}/evidence/position"), OA.end, Literal(9999)))
+
+    def source(g, s):
+        g.set((URIRef(f"{s}/evidence/target"), OA.hasSource, _iri("article/other")))
+        g.add((_iri("article/other"), RDF.type, SCHEMA.NewsArticle))
+
+    expected = {
+        polarity: "polarity contradicts",
+        relation: "not one the relation asserts",
+        span: "not the length of the quote",
+        source: "not the article the stance is derived from",
+    }
+    for change, message in expected.items():
+        report = _contradicted(union, made_up, change)
+        assert any(message in line for line in report), (change.__name__, report)
+    assert rdf.validate(union) == []  # and the graph as written has none of them
 
 
 def test_shapes_need_the_article(made_up):

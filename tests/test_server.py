@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import rdflib
 from servers import free_port, running
+from test_query import NO_CASE_IN_THE_SEEDS
 
 TIMEOUT_S = 2
 MAX_ROWS = 50
@@ -257,7 +258,8 @@ def test_every_bundled_query_runs_through_the_endpoint(endpoint):
     for q in bundled:
         status, _, body = post_query(endpoint, q["query"])
         assert status == 200, q["name"]
-        assert json.loads(body)["results"]["bindings"], q["name"]
+        rows = json.loads(body)["results"]["bindings"]
+        assert rows or q["name"] in NO_CASE_IN_THE_SEEDS, q["name"]
 
 
 def test_the_query_page_is_self_contained_and_never_injects_html(endpoint):

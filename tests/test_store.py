@@ -1,5 +1,6 @@
 """The embedded store: writing it atomically, opening every kind of --graph, querying
-with the common prefixes over the union of the named graphs."""
+with the common prefixes over the merge of the named graphs, and the RDF dataset of a
+query (FROM, FROM NAMED and the protocol's default-graph-uri / named-graph-uri)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ id:graph\\/b {
 
 
 def count(st, sparql: str) -> int:
-    return int(store.select(st, sparql)[0]["n"])
+    return int(store.select(st, at(sparql))[0]["n"])
 
 
 def test_write_store_then_open_it_read_only(tmp_path):
@@ -36,7 +37,8 @@ def test_write_store_then_open_it_read_only(tmp_path):
         "https://w3id.org/stancegraph/id/graph/a",
         "https://w3id.org/stancegraph/id/graph/b",
     ]
-    # union default graph: no GRAPH clause needed, the prefixes need no declaration
+    # the default graph merges the named graphs: no GRAPH clause needed, and the prefixes
+    # need no declaration
     assert count(st, "SELECT (COUNT(*) AS ?n) WHERE { ?a sg:declines|sg:condemns ?t }") == 2
     with pytest.raises((OSError, RuntimeError)):  # opened read-only
         st.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
@@ -74,7 +76,8 @@ def test_open_store_takes_rdf_files_and_graph_folders(tmp_path):
     folder = tmp_path / "graph"
     folder.mkdir()
     (folder / "stancegraph.trig").write_bytes(TRIG)
-    assert count(store.open_store(folder), "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") == 5
+    # the default graph is the merge: LASD's label, in both graphs, counts once
+    assert count(store.open_store(folder), "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") == 4
     # with a store/ in it, the store is opened
     store.write_store(TRIG.replace(b"sg:declines", b"sg:joins"), folder / "store")
     assert count(store.open_store(folder), "SELECT (COUNT(*) AS ?n) { ?s sg:joins ?o }") == 1
@@ -148,3 +151,118 @@ def test_graph_view_is_found_next_to_the_graph(seeds_build):
     _, out = seeds_build
     assert store.graph_view(out) == out / "index.html"
     assert store.graph_view(Path(out / "stancegraph.trig")) == out / "index.html"
+
+
+# ---------------------------------------------------------------- the dataset of a query
+
+A = "https://w3id.org/stancegraph/id/graph/a"
+B = "https://w3id.org/stancegraph/id/graph/b"
+
+
+def at(sparql: str) -> str:
+    """The query with <A> and <B> standing for the two article graphs."""
+    return sparql.replace("<A>", f"<{A}>").replace("<B>", f"<{B}>")
+
+
+def rows_of(st, sparql: str, **dataset) -> list[tuple]:
+    result = store.query(st, at(sparql), **dataset)
+    names, table, _ = store.rows(result)
+    return sorted(tuple(store.term_value(t) for t in row) for row in table)
+
+
+def test_the_default_graph_is_a_set():
+    st = store.memory_store(TRIG)
+    # LASD's label is in both article graphs: once in the merge
+    assert count(st, 'SELECT (COUNT(*) AS ?n) { ?s rdfs:label "LASD" }') == 1
+    distinct = "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
+    assert count(st, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") == count(st, distinct)
+
+
+def test_from_one_graph_sees_only_that_graph():
+    st = store.memory_store(TRIG)
+    q = "SELECT ?a ?t FROM <A> WHERE { ?a sg:declines|sg:condemns ?t }"
+    assert rows_of(st, q) == [
+        ("https://w3id.org/stancegraph/id/lasd", "https://w3id.org/stancegraph/id/wso")
+    ]
+    assert rows_of(st, q.replace("<A>", "<B>")) == [
+        ("https://w3id.org/stancegraph/id/aclu", "https://w3id.org/stancegraph/id/wso")
+    ]
+    assert (
+        count(st, "SELECT (COUNT(*) AS ?n) FROM <http://nonexistent.example/g> { ?s ?p ?o }") == 0
+    )
+
+
+def test_from_several_graphs_is_their_merge_a_set():
+    st = store.memory_store(TRIG)
+    q = "SELECT (COUNT(*) AS ?n) FROM <A> FROM <B> WHERE { ?s rdfs:label ?l }"
+    assert count(st, q) == 1  # the label in both graphs, once (Oxigraph alone says 2)
+    q = "SELECT (COUNT(*) AS ?n) FROM <A> FROM <B> WHERE { ?s ?p ?o }"
+    assert count(st, q) == 3
+
+
+def test_from_named_alone_leaves_the_default_graph_empty():
+    st = store.memory_store(TRIG)
+    q = "SELECT ?g (COUNT(*) AS ?n) FROM NAMED <B> WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    assert rows_of(st, q) == [(B, "2")]
+    assert count(st, "SELECT (COUNT(*) AS ?n) FROM NAMED <B> { ?s ?p ?o }") == 0
+    # FROM alone: no named graphs at all
+    assert count(st, "SELECT (COUNT(*) AS ?n) FROM <A> { GRAPH ?g { ?s ?p ?o } }") == 0
+    # prefixed names and BASE resolve in dataset clauses, a FROM in a comment is no clause
+    q = (
+        "BASE <https://w3id.org/stancegraph/id/graph/>\n"
+        "SELECT (COUNT(*) AS ?n) FROM <a> # FROM <b>\n{ ?s ?p ?o }"
+    )
+    assert count(st, q) == 2
+
+
+def test_protocol_datasets_override_the_querys():
+    st = store.memory_store(TRIG)
+    q = "SELECT (COUNT(*) AS ?n) FROM <A> WHERE { ?a sg:condemns ?t }"
+    assert count(st, q) == 0
+    assert int(store.select(st, at(q), default_graph=[B])[0]["n"]) == 1
+    # named-graph-uri alone: an empty default graph, only that named graph
+    q = "SELECT ?g { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o BIND(<urn:x:dflt> AS ?g) } }"
+    assert {r[0] for r in rows_of(st, q, named_graphs=[A])} == {A}
+    # default-graph-uri alone: no named graphs
+    assert {r[0] for r in rows_of(st, q, default_graph=[A])} == {"urn:x:dflt"}
+    both = rows_of(st, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", default_graph=[A, B])
+    assert both == [("3",)]
+
+
+# The dataset cases of the W3C SPARQL 1.1 Protocol tests (sparql11/protocol/manifest.ttl), at
+# the level of store.query, which `serve` hands default-graph-uri / named-graph-uri to.
+D1, D2, D3 = (f"http://kasei.us/2009/09/sparql/data/data{i}.rdf" for i in (1, 2, 3))
+W3C_DATA = f"""
+<{D1}> {{ <urn:x:a> <urn:x:p> "1" . <urn:x:shared> <urn:x:p> "s" . }}
+<{D2}> {{ <urn:x:b> <urn:x:p> "2" . <urn:x:shared> <urn:x:p> "s" . }}
+<{D3}> {{ <urn:x:c> <urn:x:p> "3" . }}
+""".encode()
+COUNT_DEFAULT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+BY_GRAPH = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+
+
+@pytest.mark.parametrize(
+    "case, sparql, dataset, expected",
+    [
+        # default-graph-uri: one graph, then two whose merge holds the shared triple once
+        ("query_dataset_default_graph", COUNT_DEFAULT, {"default_graph": [D1]}, [("2",)]),
+        ("query_dataset_default_graphs", COUNT_DEFAULT, {"default_graph": [D1, D2]}, [("3",)]),
+        # named-graph-uri: only those graphs are named, and the default graph is empty
+        ("query_dataset_named_graphs", BY_GRAPH, {"named_graphs": [D1, D2]},
+         [(D1, "2"), (D2, "2")]),
+        ("query_dataset_named_graphs", COUNT_DEFAULT, {"named_graphs": [D1, D2]}, [("0",)]),
+        # both at once
+        ("query_dataset_full", BY_GRAPH, {"default_graph": [D3], "named_graphs": [D1]},
+         [(D1, "2")]),
+        ("query_dataset_full", COUNT_DEFAULT, {"default_graph": [D3], "named_graphs": [D1]},
+         [("1",)]),
+        # the protocol's dataset overrides the query's FROM / FROM NAMED
+        ("query_multiple_dataset", f"SELECT (COUNT(*) AS ?n) FROM <{D1}> {{ ?s ?p ?o }}",
+         {"default_graph": [D3]}, [("1",)]),
+        ("query_multiple_dataset", f"SELECT ?g (COUNT(*) AS ?n) FROM NAMED <{D1}> "
+         "{ GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", {"named_graphs": [D2]}, [(D2, "2")]),
+    ],
+)  # fmt: skip
+def test_w3c_protocol_dataset_cases(case, sparql, dataset, expected):
+    st = store.memory_store(W3C_DATA)
+    assert rows_of(st, sparql, **dataset) == expected, case

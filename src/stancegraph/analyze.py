@@ -38,6 +38,7 @@ from stancegraph.graphviews import (
     StanceRow,
     agreement,
     agreement_graph,
+    ancestors,
     jurisdiction_of,
     state_of,
     topics,
@@ -383,7 +384,7 @@ def changes_of_position(data: GraphData) -> list[dict]:
     out = []
     seen_steps: set[tuple] = set()
     for (level, who, root), rows in sorted(groups.items()):
-        if not _is_change(rows):
+        if not _is_change(data, rows):
             continue
         steps = _steps(data, rows)
         signature = (root, tuple(r.iri for r in sorted(rows, key=lambda r: r.iri)))
@@ -405,10 +406,21 @@ def changes_of_position(data: GraphData) -> list[dict]:
     return out
 
 
-def _is_change(rows: list[StanceRow]) -> bool:
-    support = {r.date for r in rows if r.stance == "support"}
-    oppose = {r.date for r in rows if r.stance == "oppose"}
-    return any(not _overlaps(a, b) for a in support for b in oppose)
+def _is_change(data: GraphData, rows: list[StanceRow]) -> bool:
+    """A change: a stance, then a surely later one (dates that do not overlap) of the other
+    side on the same target or one above or below it in the hierarchy. Both sides on one
+    date is no change, nor are opposite stances on two sibling programs."""
+    support = [r for r in rows if r.stance == "support"]
+    oppose = [r for r in rows if r.stance == "oppose"]
+    return any(
+        not _overlaps(a.date, b.date) and _related(data, a.target, b.target)
+        for a in support
+        for b in oppose
+    )
+
+
+def _related(data: GraphData, t1: str, t2: str) -> bool:
+    return t1 == t2 or t2 in ancestors(data, t1) or t1 in ancestors(data, t2)
 
 
 def _steps(data: GraphData, rows: list[StanceRow]) -> list[dict]:

@@ -22,7 +22,7 @@ from rdflib import Dataset, Literal, URIRef
 from stancegraph import rdf
 from stancegraph.corpus import read_sources
 from stancegraph.model import DEFAULT_BASE_IRI, Article, Stance
-from stancegraph.resolve import resolve
+from stancegraph.resolve import resolve_entities
 
 TURTLE_FILE = "stancegraph.ttl"
 TRIG_FILE = "stancegraph.trig"
@@ -47,6 +47,7 @@ class BuildReport:
     stances: int = 0
     entities: int = 0  # distinct actors and targets
     triples: int = 0  # distinct statements over all named graphs
+    conflicts: list[str] = field(default_factory=list)  # facts left out: the articles disagree
     files: list[Path] = field(default_factory=list)
 
 
@@ -54,8 +55,10 @@ def extract(
     sources: Sequence[str | Path],
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Progress | None = None,
+    conflicts: list[str] | None = None,
 ) -> tuple[list[Article], list[Stance], list[tuple[str, str]]]:
-    """Read, extract and resolve: (articles, stances, skipped). Raises corpus.CorpusError."""
+    """Read, extract and resolve: (articles, stances, skipped); the facts resolution left
+    out because articles disagree go to `conflicts`. Raises corpus.CorpusError."""
     from stancegraph.extract import extract_stances  # loads spaCy: only when extracting
 
     articles, skipped = read_sources(sources)
@@ -68,7 +71,10 @@ def extract(
             stances.extend(extract_stances(articles[i : i + CHUNK]))
             progress(min(i + CHUNK, len(articles)), len(articles))
     texts = {a.doc: a.text for a in articles}
-    return articles, resolve(stances, base_iri, texts=texts), skipped
+    resolution = resolve_entities(stances, base_iri, texts=texts)
+    if conflicts is not None:
+        conflicts.extend(resolution.conflicts)
+    return articles, resolution.stances, skipped
 
 
 def build(
@@ -80,7 +86,8 @@ def build(
     """Build the graph of `sources` into `out_dir`: stancegraph.ttl, stancegraph.trig,
     store/ and index.html (when the viz module is installed)."""
     out = Path(out_dir)
-    articles, stances, skipped = extract(sources, base_iri, progress)
+    conflicts: list[str] = []
+    articles, stances, skipped = extract(sources, base_iri, progress, conflicts)
     ds = rdf.build_dataset(articles, stances, base_iri)
     union = rdf.union_graph(ds)
     report = BuildReport(
@@ -93,6 +100,7 @@ def build(
             | set(union.subjects(rdf.RDF.type, rdf.SG.Target))
         ),
         triples=len(union),
+        conflicts=conflicts,
     )
     trig = rdf.serialize(ds, "trig")
     try:
@@ -172,10 +180,10 @@ def _from_store(st, base_iri: str) -> Dataset:
     from stancegraph import store
 
     ds = rdf.new_dataset(base_iri)
-    for iri in [None, *store.named_graphs(st)]:
+    for iri in store.named_graphs(st):  # the default graph is their merge: not read again
         data = store.dump_graph(st, iri, "nt")
         if data.strip():
-            target = ds.default_graph if iri is None else ds.graph(URIRef(iri))
+            target = ds.graph(URIRef(iri))
             target.parse(data=data, format="nt")
             _retype_offsets(target)
     return ds

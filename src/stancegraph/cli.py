@@ -122,6 +122,11 @@ def build_command(sources: tuple[Path, ...], out_dir: Path) -> None:
         f"extracted {_count(report.stances, 'stance')} about "
         f"{_count(report.entities, 'entity', 'entities')} ({_count(report.triples, 'triple')})"
     )
+    if report.conflicts:  # resolution left these facts out: articles disagree on them
+        click.echo(
+            f"warning: {_count(len(report.conflicts), 'conflicting fact')} left out: "
+            + "; ".join(report.conflicts)
+        )
     click.echo("wrote " + ", ".join(str(f) for f in report.files))
 
 

@@ -60,7 +60,8 @@ SELECT DISTINCT ?e ?cls WHERE {
 ENTITY_QUERY = """
 SELECT DISTINCT ?e ?p ?o WHERE {
   VALUES ?p { rdfs:label skos:prefLabel sg:level sg:inState sg:role org:headOf org:memberOf
-              sg:servesJurisdiction schema:containedInPlace skos:broader }
+              sg:headOfJurisdiction sg:officialOf sg:servesJurisdiction
+              schema:containedInPlace skos:broader }
   ?e ?p ?o .
 }"""
 
@@ -74,6 +75,8 @@ SINGLE_PROPS = {
     SG + "role": "role",
     "http://www.w3.org/ns/org#headOf": "affiliation",
     "http://www.w3.org/ns/org#memberOf": "affiliation",
+    SG + "headOfJurisdiction": "affiliation",
+    SG + "officialOf": "affiliation",
     SG + "servesJurisdiction": "jurisdiction",
     "https://schema.org/containedInPlace": "contained_in",
 }

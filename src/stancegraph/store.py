@@ -1,27 +1,33 @@
 """The embedded store: the one module that touches pyoxigraph.
 
 `build` writes an on-disk Oxigraph store next to the Turtle/TriG files; every
-command that takes `--graph` opens it here. Queries see the union of the named
-graphs as their default graph (one named graph per article, so no `GRAPH`
-clause is needed) and know the common prefixes without declaring them.
+command that takes `--graph` opens it here. The layout (docs/graph.md):
 
-For query writers: the union keeps one copy of a triple per graph, and an entity
-is described again in every article graph that mentions it, so `?a rdfs:label ?l`
-gives one row per such article. The bundled queries (queries/*.rq) read labels
-inside `GRAPH ?g` of the stance that names the entity, and follow entity links
-through `SELECT DISTINCT` hops; that is also what keeps them fast at 1M triples
-(benchmarks/sparql.py).
+- one named graph per article, holding everything that article says (the article,
+  its stances, their evidence, the entities they name), plus the ontology in the
+  named graph <https://w3id.org/stancegraph/ns>;
+- the default graph is the merge of all named graphs: the set of their triples, each
+  once, materialised when the store is written or a file is opened
+  (`merge_default_graph`). So `COUNT(*)` counts distinct statements and an entity's
+  label comes back once, with no `GRAPH` clause; `GRAPH ?g { ... }` still says which
+  article a statement comes from.
+
+`query` runs SPARQL 1.1 over that dataset, honouring `FROM` and `FROM NAMED` (and the
+protocol's default-graph-uri / named-graph-uri, given as arguments), with the common
+prefixes known without declaring them.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -98,6 +104,7 @@ def write_store(trig: bytes, path: Path, fmt: str = "trig") -> None:
             store.bulk_load(trig, _LOAD_FORMATS[fmt], lenient=True)
         except SyntaxError as exc:
             raise StoreError(f"cannot load the graph into the store: {_one_line(exc)}") from exc
+        merge_default_graph(store)
         store.flush()
         store.optimize()
         del store
@@ -116,9 +123,9 @@ def write_store(trig: bytes, path: Path, fmt: str = "trig") -> None:
 
 def add_graph(path: Path, named_graph_iri: str, triples_nt: bytes) -> None:
     """Replace one named graph of an on-disk store with N-Triples (derived results such as
-    `analyze --write`), leaving every other graph alone. `path` is a store directory or a
-    folder from `build`. One SPARQL update, so one transaction: readers see the old graph
-    or the new one, never half of it.
+    `analyze --write`), leaving every other graph alone, and merge the default graph anew.
+    `path` is a store directory or a folder from `build`. One SPARQL update, so one
+    transaction: readers see the old graphs or the new ones, never half of them.
     """
     path = Path(path)
     target = path if _is_store_dir(path) else path / STORE_DIR
@@ -126,7 +133,10 @@ def add_graph(path: Path, named_graph_iri: str, triples_nt: bytes) -> None:
         raise StoreError(f"{path}: not a store directory (a folder from `stancegraph build`)")
     graph = f"<{named_graph_iri}>"
     body = triples_nt.decode("utf-8")
-    update = f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}}} }}"
+    update = (
+        f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}}} }} ;\n"
+        + MERGE_UPDATE
+    )
     try:
         store = ox.Store(str(target))
         store.update(update)
@@ -135,10 +145,38 @@ def add_graph(path: Path, named_graph_iri: str, triples_nt: bytes) -> None:
         raise StoreError(f"cannot write to the store at {target}: {_one_line(exc)}") from exc
 
 
+MERGE_BATCH = 100_000  # quads copied into the default graph at a time
+
+# The default graph made anew as the merge of the named graphs, in one update.
+MERGE_UPDATE = "DROP SILENT DEFAULT ;\nINSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def merge_default_graph(store: ox.Store, replace: bool = False) -> None:
+    """Make the default graph the merge of the named graphs: every triple of any named
+    graph, once (a graph in the store is a set). Each article's named graph is the source
+    of truth and the default graph is recomputable from them: `replace` first empties it
+    (after a named graph was replaced or dropped); otherwise what the default graph already
+    holds is kept (the triples of a Turtle file).
+    """
+    if replace:
+        store.update(MERGE_UPDATE)
+        return
+    default = ox.DefaultGraph()
+    quads = (  # the iterator reads a snapshot: what is added meanwhile is not read back
+        ox.Quad(q.subject, q.predicate, q.object, default)
+        for q in store.quads_for_pattern(None, None, None, None)
+        if not isinstance(q.graph_name, ox.DefaultGraph)
+    )
+    while batch := list(islice(quads, MERGE_BATCH)):
+        store.bulk_extend(batch)
+
+
 def memory_store(data: bytes, fmt: str = "trig") -> ox.Store:
-    """An in-memory store holding `data` (for tests, benchmarks and small files)."""
+    """An in-memory store holding `data` (for tests, benchmarks and small files), its default
+    graph merged with its named graphs."""
     store = ox.Store()
     store.load(data, {**_LOAD_FORMATS, "turtle": ox.RdfFormat.TURTLE}[fmt])
+    merge_default_graph(store)
     return store
 
 
@@ -150,7 +188,7 @@ def open_store(graph: Path) -> ox.Store:
 
     A graph folder is what `build` writes: `store/` is opened if present, else
     `stancegraph.trig` is loaded into memory. A .ttl/.trig/.nt/.nq file is
-    loaded into memory.
+    loaded into memory, its default graph then merged with its named graphs.
     """
     graph = Path(graph)
     if not graph.exists():
@@ -164,6 +202,7 @@ def open_store(graph: Path) -> ox.Store:
             store.load(path=str(graph), format=fmt)
         except (SyntaxError, OSError, ValueError) as exc:
             raise StoreError(f"{graph}: {_one_line(exc)}") from exc
+        merge_default_graph(store)
         return store
     if _is_store_dir(graph):
         return _open_dir(graph)
@@ -198,19 +237,109 @@ def graph_view(graph: Path) -> Path | None:
 # ---------------------------------------------------------------- querying
 
 
-def query(store: ox.Store, sparql: str):
-    """Run a SPARQL query over the union of the named graphs.
+def query(
+    store: ox.Store,
+    sparql: str,
+    *,
+    default_graph: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+):
+    """Run a SPARQL 1.1 query over the store's RDF dataset.
 
-    Returns pyoxigraph's result: QuerySolutions (SELECT), QueryBoolean (ASK) or
-    QueryTriples (CONSTRUCT/DESCRIBE). Raises QueryError with the parser's
-    message (it gives line:column) on a malformed query.
+    The dataset, as SPARQL 1.1 Query (13.2) and the SPARQL 1.1 Protocol (2.1.4) say:
+    - `default_graph` or `named_graphs` given (lists of graph IRIs: the protocol's
+      default-graph-uri and named-graph-uri): they are the dataset and the query's FROM
+      and FROM NAMED are ignored; the one left None counts as an empty list;
+    - else the query's own FROM (the default graph is the merge of those graphs, each
+      triple once) and FROM NAMED (the named graphs): with FROM alone there are no named
+      graphs, with FROM NAMED alone the default graph is empty;
+    - else the store's dataset: its default graph (the merge of all named graphs) and
+      every named graph.
+    A graph the store does not hold is empty. Returns pyoxigraph's result:
+    QuerySolutions (SELECT), QueryBoolean (ASK) or QueryTriples (CONSTRUCT/DESCRIBE).
+    Raises QueryError with the parser's message (it gives line:column).
     """
+    if default_graph is not None or named_graphs is not None:
+        dataset = (list(default_graph or ()), list(named_graphs or ()))
+    else:
+        dataset = query_dataset(sparql)
     try:
-        return store.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
+        if dataset is None:
+            return store.query(sparql, prefixes=PREFIXES)
+        default, named = (list(dict.fromkeys(d)) for d in dataset)
+        if len(default) > 1:  # the merge of several graphs is a set: build it
+            store = _merged_dataset(store, default, named)
+            default_nodes = ox.DefaultGraph()
+        else:
+            default_nodes = [ox.NamedNode(iri) for iri in default]
+        return store.query(
+            sparql,
+            prefixes=PREFIXES,
+            default_graph=default_nodes,
+            named_graphs=[ox.NamedNode(iri) for iri in named],
+        )
     except SyntaxError as exc:
         raise QueryError(f"malformed query: {_one_line(exc)}") from exc
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {_one_line(exc)}") from exc
+
+
+def _merged_dataset(store: ox.Store, default: list[str], named: list[str]) -> ox.Store:
+    """An in-memory store whose default graph is the merge of the `default` graphs of
+    `store` and whose named graphs are copies of the `named` ones."""
+    out = ox.Store()
+    top = ox.DefaultGraph()
+    for iri in default:
+        out.extend(
+            ox.Quad(q.subject, q.predicate, q.object, top)
+            for q in store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+        )
+    for iri in named:
+        out.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+    return out
+
+
+# Strings and comments, to blank out before looking for dataset clauses (FROM is a keyword
+# only there); IRIs are matched first so that a '#' inside one is not taken for a comment.
+_LEXEMES = re.compile(
+    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|#[^\n]*"
+)
+_PNAME = r"(?:[A-Za-z][\w.-]*)?:[\w.%-]*"
+_DATASET_CLAUSE = re.compile(rf"\bFROM\s+(NAMED\s+)?(<[^>]*>|{_PNAME})", re.IGNORECASE)
+_PREFIX_DECL = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+_BASE_DECL = re.compile(r"\bBASE\s*<([^>]*)>", re.IGNORECASE)
+
+
+def query_dataset(sparql: str) -> tuple[list[str], list[str]] | None:
+    """The graph IRIs a query's FROM and FROM NAMED clauses name, or None if it has none.
+
+    Prefixed names and relative IRIs are resolved with the query's PREFIX and BASE and the
+    common prefixes. A clause that cannot be resolved is left for the parser to report."""
+    from urllib.parse import urljoin
+
+    bare = _LEXEMES.sub(lambda m: m.group(0) if m.group("iri") else " ", sparql)
+    clauses = _DATASET_CLAUSE.findall(bare)
+    if not clauses:
+        return None
+    prefixes = {**PREFIXES, **{p or "": iri for p, iri in _PREFIX_DECL.findall(bare)}}
+    base = next(iter(_BASE_DECL.findall(bare)), None)
+    default: list[str] = []
+    named: list[str] = []
+    for is_named, term in clauses:
+        if term.startswith("<"):
+            iri = urljoin(base, term[1:-1]) if base else term[1:-1]
+        else:
+            prefix, local = term.split(":", 1)
+            if prefix not in prefixes:
+                return None
+            iri = prefixes[prefix] + local
+        (named if is_named else default).append(iri)
+    return default, named
 
 
 def kind(result) -> str:
@@ -222,9 +351,10 @@ def kind(result) -> str:
     return "graph"
 
 
-def select(store: ox.Store, sparql: str) -> list[dict[str, str | None]]:
-    """Rows of a SELECT query as dicts of plain strings (IRIs and literal values)."""
-    result = query(store, sparql)
+def select(store: ox.Store, sparql: str, **dataset) -> list[dict[str, str | None]]:
+    """Rows of a SELECT query as dicts of plain strings (IRIs and literal values); `dataset`
+    is `query`'s default_graph / named_graphs."""
+    result = query(store, sparql, **dataset)
     if kind(result) != "select":
         raise QueryError("not a SELECT query")
     names = [v.value for v in result.variables]

@@ -104,6 +104,8 @@ RELATION_LABELS = {
 ORG_LABELS = {
     "http://www.w3.org/ns/org#headOf": "heads",
     "http://www.w3.org/ns/org#memberOf": "member of",
+    "https://w3id.org/stancegraph/ns#headOfJurisdiction": "heads",
+    "https://w3id.org/stancegraph/ns#officialOf": "official of",
 }
 
 SEED = 7  # the layout's random seed: the same graph always gets the same picture
@@ -126,7 +128,8 @@ ARTICLES_QUERY = """SELECT DISTINCT ?article ?doc ?title ?date ?url ?publisher W
   OPTIONAL { ?article dcterms:title ?title }
   OPTIONAL { ?article dcterms:date ?date }
   OPTIONAL { ?article schema:url ?url }
-  OPTIONAL { ?article dcterms:publisher ?publisher }
+  OPTIONAL { ?article dcterms:publisher ?p . OPTIONAL { ?p rdfs:label ?pl } }
+  BIND(COALESCE(?pl, ?p) AS ?publisher)
 }"""
 TYPES_QUERY = """SELECT DISTINCT ?e ?type WHERE {
   ?e a ?type . FILTER(STRSTARTS(STR(?type), STR(sg:)))
@@ -136,7 +139,7 @@ LABELS_QUERY = """SELECT DISTINCT ?e ?p ?label WHERE {
   ?e ?p ?label .
 }"""
 ORG_QUERY = """SELECT DISTINCT ?person ?p ?body WHERE {
-  VALUES ?p { org:headOf org:memberOf }
+  VALUES ?p { org:headOf org:memberOf sg:headOfJurisdiction sg:officialOf }
   ?person ?p ?body .
 }"""
 BROADER_QUERY = "SELECT DISTINCT ?narrower ?broader WHERE { ?narrower skos:broader ?broader }"
