@@ -54,8 +54,10 @@ def extract(
     sources: Sequence[str | Path],
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Progress | None = None,
+    gazetteer=None,
 ) -> tuple[list[Article], list[Stance], list[tuple[str, str]]]:
-    """Read, extract and resolve: (articles, stances, skipped). Raises corpus.CorpusError."""
+    """Read, extract and resolve: (articles, stances, skipped). Raises corpus.CorpusError.
+    `gazetteer` (a registry.Gazetteer) places the agencies it knows after resolution."""
     from stancegraph.extract import extract_stances  # loads spaCy: only when extracting
 
     articles, skipped = read_sources(sources)
@@ -68,7 +70,10 @@ def extract(
             stances.extend(extract_stances(articles[i : i + CHUNK]))
             progress(min(i + CHUNK, len(articles)), len(articles))
     texts = {a.doc: a.text for a in articles}
-    return articles, resolve(stances, base_iri, texts=texts), skipped
+    stances = resolve(stances, base_iri, texts=texts)
+    if gazetteer is not None:
+        stances = gazetteer.place(stances, texts, base_iri)
+    return articles, stances, skipped
 
 
 def build(
@@ -76,11 +81,12 @@ def build(
     out_dir: str | Path,
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Progress | None = None,
+    gazetteer=None,
 ) -> BuildReport:
     """Build the graph of `sources` into `out_dir`: stancegraph.ttl, stancegraph.trig,
     store/ and index.html (when the viz module is installed)."""
     out = Path(out_dir)
-    articles, stances, skipped = extract(sources, base_iri, progress)
+    articles, stances, skipped = extract(sources, base_iri, progress, gazetteer)
     ds = rdf.build_dataset(articles, stances, base_iri)
     union = rdf.union_graph(ds)
     report = BuildReport(
