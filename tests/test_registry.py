@@ -481,3 +481,41 @@ def test_gazetteer_places_an_agency_in_a_state_its_article_names(tmp_path):
     assert alone[0].actor.state is None  # the article names no state: no telling
     polk = gazetteer.place([stance("c.txt", "Polk County Sheriff's Office", "urn:p2")], texts)
     assert polk[0].actor.state is None  # two registry states named once each
+
+
+def test_changes_between_two_snapshots_queryable_and_in_analyze(tmp_path, runner):
+    june = write_sheet(tmp_path / "participatingAgencies06172025pm.xlsx", [
+        ["OHIO", "Quiet County Sheriff's Office", "County", "Quiet County",
+         "Jail Enforcement Model", dt.datetime(2025, 5, 1), "link"],
+        ["OHIO", "Gone County Sheriff's Office", "County", "Gone County",
+         "Task Force Model", dt.datetime(2025, 5, 1), "link"]])  # fmt: skip
+    july = write_sheet(tmp_path / "participatingAgencies07182025pm.xlsx", [
+        ["OHIO", "Quiet County Sheriff's Office", "County", "Quiet County",
+         "Task Force Model", dt.datetime(2025, 7, 1), "link"],
+        ["OHIO", "New County Sheriff's Office", "County", "New County",
+         "Warrant Service Officer", dt.datetime(2025, 7, 2), "link"]])  # fmt: skip
+    pending = write_sheet(tmp_path / "pendingAgencies06172025pm.xlsx", [
+        ["OHIO", "New County Sheriff's Office", "County", "New County",
+         "Warrant Service Officer"]], header=HEADER[:5])  # fmt: skip
+    graph = tmp_path / "g.trig"
+    args = ["import-registry", str(june), str(july), str(pending), "--graph", str(graph)]
+    assert runner.invoke(main, args).exit_code == 0
+    rows = store.select(store.open_store(graph), store.find_query("registry-changes"))
+    got = {(r["change"], r["agency"], r["model"]) for r in rows}
+    assert got == {
+        ("added", "Quiet County Sheriff's Office", "Task Force Model"),
+        ("added", "New County Sheriff's Office", "Warrant Service Officer"),
+        ("ended", "Quiet County Sheriff's Office", "Jail Enforcement Model"),
+        ("ended", "Gone County Sheriff's Office", "Task Force Model"),
+    }
+    report = json.loads(
+        runner.invoke(main, ["analyze", "--graph", str(graph), "--format", "json"]).output
+    )
+    (step,) = [s for s in report["registry"]["steps"] if s["list"] == "participating"]
+    assert step["by_program"]["added"] == {TFM: 1, WSO: 1}
+    assert [c["agency"]["label"] for c in step["model_changed"]] == [
+        "Quiet County Sheriff's Office"
+    ]
+    assert step["model_changed"][0]["from"] == [JEM] and step["model_changed"][0]["to"] == [TFM]
+    assert [p["agency"]["label"] for p in step["pending_to_participating"]] == [
+        "New County Sheriff's Office"]  # fmt: skip
