@@ -606,6 +606,8 @@ def render_text(report: dict, top: int = 10) -> str:
             f"support in {', '.join(sorted({x['doc'] for x in r['support']}))}"
         ],
     )
+    if report.get("registry"):
+        lines.extend(render_registry(report["registry"], top))
     return "\n".join(lines) + "\n"
 
 
@@ -703,3 +705,155 @@ def write_results(
     iri = analysis_graph_iri(base)
     store.add_graph(graph, iri, payload)
     return iri, payload.count(b"\n")
+
+
+# ---------------------------------------------------------------- ICE's 287(g) registry
+
+REGISTRY_ENTRIES = """
+SELECT DISTINCT ?e ?sheet ?status ?date ?time ?agency ?program ?signed WHERE {
+  ?e sg:listedAgency ?agency ; sg:listedProgram ?program ; sg:registryStatus ?status ;
+     prov:wasDerivedFrom ?sheet .
+  ?sheet dcterms:date ?date .
+  OPTIONAL { ?sheet sg:snapshotTime ?time }
+  OPTIONAL { ?e dcterms:date ?signed }
+}"""
+REGISTRY_LABELS = """
+SELECT ?x (MIN(?l) AS ?label) (MIN(?s) AS ?state) WHERE {
+  { SELECT DISTINCT ?x WHERE { { ?e sg:listedAgency ?x } UNION { ?e sg:listedProgram ?x } } }
+  ?x rdfs:label ?l . OPTIONAL { ?x sg:inState ?s }
+} GROUP BY ?x"""
+# the stated-vs-signed questions: bundled query -> what it asks, for the report
+STATED_VS_SIGNED = {
+    "registry-opposed-but-listed": "on the registry, yet opposed or declined 287(g) in the news",
+    "registry-joined-not-listed": "said in the news they joined or will join, not listed as "
+    "participating",
+    "registry-never-mentioned": "on the registry, never named in the corpus",
+}
+
+
+def registry_report(store) -> dict | None:
+    """ICE's 287(g) registry in the graph: each snapshot counted by program, what changed
+    from each snapshot to the next (registry.snapshot_changes) and the three stated-vs-signed
+    questions with their rows. None when the graph holds no registry snapshot."""
+    from stancegraph import registry
+    from stancegraph import store as sgstore
+
+    rows = sgstore.select(store, REGISTRY_ENTRIES)
+    if not rows:
+        return None
+    names = {r["x"]: r for r in sgstore.select(store, REGISTRY_LABELS)}
+    status = {str(registry.rdf.SG.Participating): registry.PARTICIPATING}
+    entries = [
+        registry.Entry(
+            snapshot=r["sheet"],
+            status=status.get(r["status"], registry.PENDING),
+            date=r["date"],
+            time=r.get("time"),
+            agency=r["agency"],
+            program=r["program"],
+            signed=r.get("signed"),
+            iri=r["e"],
+        )
+        for r in rows
+    ]
+    changes = registry.snapshot_changes(entries)
+
+    def ref(iri: str) -> dict:
+        return {
+            "id": iri,
+            "label": names.get(iri, {}).get("label"),
+            "state": names.get(iri, {}).get("state"),
+        }
+
+    def label(iri: str) -> str:
+        return names.get(iri, {}).get("label") or iri
+
+    for snap in changes["snapshots"]:
+        snap["by_program"] = {label(p): n for p, n in snap["by_program"].items()}
+    for step in changes["steps"]:
+        for kind, items in step.items():
+            if kind == "model_changed":
+                step[kind] = [
+                    {
+                        "agency": ref(a),
+                        "from": [label(p) for p in old],
+                        "to": [label(p) for p in new],
+                    }
+                    for a, old, new in items
+                ]
+            elif isinstance(items, list):
+                step[kind] = [
+                    {"agency": ref(x[0]), "program": label(x[1]), "signed": (x[2:] or [None])[0]}
+                    for x in items
+                ]
+        step["by_program"] = {
+            kind: dict(sorted(Counter(i["program"] for i in items).items()))
+            for kind, items in step.items()
+            if isinstance(items, list) and kind != "model_changed"
+        }
+    questions = {}
+    for name, question in STATED_VS_SIGNED.items():
+        found = sgstore.select(store, sgstore.find_query(name))
+        questions[name] = {
+            "question": question,
+            "rows": len(found),
+            "agencies": len({r.get("agency") for r in found}),
+            "items": found,
+        }
+    return {**changes, "stated_vs_signed": questions}
+
+
+def render_registry(report: dict, top: int = 10) -> list[str]:
+    """The registry part of the text report."""
+    lines = ["", "== ICE 287(g) registry snapshots"]
+
+    def counts(by: dict) -> str:
+        return ", ".join(f"{k} {v}" for k, v in by.items()) or "none"
+
+    for s in report["snapshots"]:
+        when = f"{s['date']} {s['time'] or ''}".strip()
+        lines.append(
+            f"  {s['status']} {when}: {s['rows']} listed ({s['agreements']} distinct agreements, "
+            f"{s['agencies']} agencies): {counts(s['by_program'])}"
+        )
+    lines += ["", "== Changes between snapshots"]
+    for step in report["steps"]:
+        lines.append(f"  {step['list']} {_short(step['from'])} -> {_short(step['to'])}:")
+        for kind, items in step.items():
+            if not isinstance(items, list):
+                continue
+            by = step["by_program"].get(kind)
+            lines.append(
+                f"    {kind.replace('_', ' ')}: {len(items)}" + (f" ({counts(by)})" if by else "")
+            )
+            for item in items[: min(top, 5)]:
+                who = item["agency"]
+                what = (
+                    item.get("program") or f"{', '.join(item['from'])} -> {', '.join(item['to'])}"
+                )
+                signed = f", signed {item['signed']}" if item.get("signed") else ""
+                lines.append(f"      {who['label']} ({who['state']}): {what}{signed}")
+            if len(items) > min(top, 5):
+                lines.append(f"      … and {len(items) - min(top, 5)} more")
+    lines += ["", "== Stated vs signed"]
+    for name, q in report["stated_vs_signed"].items():
+        lines.append(f"  {q['question']}: {q['rows']} rows, {q['agencies']} agencies ({name})")
+        for r in q["items"][: min(top, 5)]:
+            said = (
+                f' said ({r["stanceDate"] or "undated"}, {r["article"]}): "{_cut(r["quote"])}"'
+                if r.get("quote")
+                else ""
+            )
+            lines.append(
+                f"    {r['agency']} ({r['state']}){said}; registry: {_cut(r['registry'], 160)}"
+            )
+    return lines
+
+
+def _short(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+def _cut(text: str | None, n: int = 120) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -56,9 +56,11 @@ def extract(
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Progress | None = None,
     conflicts: list[str] | None = None,
+    gazetteer=None,
 ) -> tuple[list[Article], list[Stance], list[tuple[str, str]]]:
     """Read, extract and resolve: (articles, stances, skipped); the facts resolution left
-    out because articles disagree go to `conflicts`. Raises corpus.CorpusError."""
+    out because articles disagree go to `conflicts`. `gazetteer` (a registry.Gazetteer)
+    places the agencies it knows after resolution. Raises corpus.CorpusError."""
     from stancegraph.extract import extract_stances  # loads spaCy: only when extracting
 
     articles, skipped = read_sources(sources)
@@ -74,7 +76,10 @@ def extract(
     resolution = resolve_entities(stances, base_iri, texts=texts)
     if conflicts is not None:
         conflicts.extend(resolution.conflicts)
-    return articles, resolution.stances, skipped
+    stances = resolution.stances
+    if gazetteer is not None:
+        stances = gazetteer.place(stances, texts, base_iri)
+    return articles, stances, skipped
 
 
 def build(
@@ -82,12 +87,13 @@ def build(
     out_dir: str | Path,
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Progress | None = None,
+    gazetteer=None,
 ) -> BuildReport:
     """Build the graph of `sources` into `out_dir`: stancegraph.ttl, stancegraph.trig,
     store/ and index.html (when the viz module is installed)."""
     out = Path(out_dir)
     conflicts: list[str] = []
-    articles, stances, skipped = extract(sources, base_iri, progress, conflicts)
+    articles, stances, skipped = extract(sources, base_iri, progress, conflicts, gazetteer)
     ds = rdf.build_dataset(articles, stances, base_iri)
     union = rdf.union_graph(ds)
     report = BuildReport(

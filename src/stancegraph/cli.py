@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import click
 from stancegraph import __version__, rdf
 from stancegraph.build import BuildError, build, extract, load_dataset, write_atomic
 from stancegraph.corpus import CorpusError
+from stancegraph.registry import RegistryError
 from stancegraph.store import QueryError, StoreError
 
 DEFAULT_SOURCES = ("seeds",)
@@ -30,6 +32,7 @@ MAX_REPORTED = 20  # violations printed by `validate`
 # Expected failures -> exit status. Checked in order: subclasses before their bases.
 EXIT_CODES: list[tuple[type[BaseException], int]] = [
     (CorpusError, 2),
+    (RegistryError, 2),
     (QueryError, 1),
     (StoreError, 2),
     (BuildError, 1),
@@ -103,14 +106,29 @@ def graph_option(func):
     type=click.Path(path_type=Path),
     help="Folder for stancegraph.ttl, stancegraph.trig, store/ and index.html.",
 )
-def build_command(sources: tuple[Path, ...], out_dir: Path) -> None:
+@click.option(
+    "--registry",
+    "registry_sheets",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="An ICE 287(g) registry sheet (xlsx; repeat for more) used as a gazetteer: agencies "
+    "it lists in a state the article names get that state and their county.",
+)
+def build_command(
+    sources: tuple[Path, ...], out_dir: Path, registry_sheets: tuple[Path, ...]
+) -> None:
     """Extract every stance from SOURCES (folders or .txt/.html/.jsonl files; default seeds/)
     and write the graph files, the store and the view to --out."""
     if out_dir.exists() and not out_dir.is_dir():
         raise Failure(f"--out {out_dir} is a file, not a folder", 2)
+    gazetteer = None
+    if registry_sheets:
+        from stancegraph import registry
+
+        gazetteer = registry.Gazetteer([registry.read_sheet(p) for p in registry_sheets])
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
-        report = build(sources or DEFAULT_SOURCES, out_dir, progress=bar)
+        report = build(sources or DEFAULT_SOURCES, out_dir, progress=bar, gazetteer=gazetteer)
     finally:
         if bar is not None:
             bar.close()
@@ -236,6 +254,33 @@ def validate_command(graph: Path) -> None:
     click.echo(f"{graph}: valid ({stances} stances, {len(union)} triples conform to the shapes)")
 
 
+# ---------------------------------------------------------------- the ICE 287(g) registry
+
+
+@main.command("import-registry")
+@click.argument("sheets", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@graph_option
+def import_registry_command(sheets: tuple[Path, ...], graph: Path) -> None:
+    """Add ICE's 287(g) registry sheets (participating and pending agencies, xlsx) to the
+    graph, one named graph per snapshot; importing a snapshot again replaces it."""
+    from stancegraph import registry
+
+    report = registry.import_registry(sheets, graph)
+    for snap in report.snapshots:
+        models = Counter(r.model for r in snap.rows)
+        by_model = ", ".join(f"{n} {m}" for m, n in sorted(models.items()))
+        click.echo(
+            f"{snap.path.name}: {snap.status} {snap.date}: "
+            f"{_count(len(snap.rows), 'agreement')} ({by_model})"
+        )
+        for row, why in snap.skipped:
+            click.echo(f"warning: {snap.path.name} row {row}: {why}", err=True)
+    click.echo(
+        f"{_count(report.agencies, 'agency', 'agencies')}, {report.linked} already in the graph; "
+        f"wrote {_count(report.triples, 'triple')} to " + ", ".join(str(f) for f in report.files)
+    )
+
+
 # ---------------------------------------------------------------- viz
 
 
@@ -310,9 +355,13 @@ def analyze_command(graph: Path, fmt: str, top: int, write: bool) -> None:
 
     if write and graph.is_file():
         raise Failure(f"--write needs a store (a folder from `stancegraph build`), not {graph}", 2)
-    data = graphviews.load(store.open_store(graph))
+    st = store.open_store(graph)
+    data = graphviews.load(st)
     scores: dict = {}
     report = analyze.analyze(data, top=top, scores=scores)
+    registry = analyze.registry_report(st)
+    if registry is not None:  # the graph holds ICE 287(g) registry snapshots
+        report["registry"] = registry
     if write:
         iri, count = analyze.write_results(graph, data, report, scores)
         click.echo(f"wrote {_count(count, 'triple')} to <{iri}>", err=True)

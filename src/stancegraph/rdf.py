@@ -356,6 +356,12 @@ def _add_stance(g: Graph, stance: Stance, text: str | None, base: str) -> None:
     g.add((position, OA.end, Literal(ev.end, datatype=XSD.nonNegativeInteger)))
 
 
+def add_entity(g: Graph, entity: Entity, role: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    """Describe an actor (`role` "actor") or target ("target") in `g` exactly as article
+    graphs do; for other sources of facts (the ICE registry) that must fit the same shape."""
+    return _add_entity(g, entity, role, base_of(base_iri))
+
+
 def _add_entity(g: Graph, entity: Entity, role: str, base: str) -> URIRef:
     """Type and describe one actor or target (and the bodies and places it points to)."""
     e = entity_iri(entity, base)
