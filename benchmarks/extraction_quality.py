@@ -122,7 +122,7 @@ def cross_validation(args) -> int:
     print(f"== {args.extractor} extractor, {args.cv}-fold cross-validation by article")
     print(f"   {len(items)} articles, {sum(len(i.gold) for i in items)} gold stances")
     for k, c in enumerate(cv.per_fold()):
-        print(f"  fold {k}: " + _prf(c))
+        print(f"  fold {k}: " + _prf(c.to_dict()))
     print("\n== per relation (gold found / gold; correct / predicted)")
     for r in ev.by_relation(cv):
         print(
