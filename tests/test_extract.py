@@ -28,7 +28,9 @@ DATE = "2021-03-04"  # the invented articles' publication date
 
 def extract(text: str, date: str = DATE) -> list[Stance]:
     """The stances of one made-up article."""
-    return extract_mod.extract_stances([Article(doc="t.txt", text=text, date=date)])
+    return extract_mod.extract_stances(
+        [Article(doc="t.txt", text=text, date=date)], extractor="rules"
+    )
 
 
 def names(entity) -> set[str]:
@@ -549,9 +551,14 @@ def dev_articles(dev_dir) -> list[Article]:
     return articles
 
 
+@pytest.fixture(scope="module", params=extract_mod.EXTRACTORS)
+def extractor(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def dev_stances(dev_articles) -> list[Stance]:
-    return extract_mod.extract_stances(dev_articles)
+def dev_stances(dev_articles, extractor) -> list[Stance]:
+    return extract_mod.extract_stances(dev_articles, extractor)
 
 
 def test_every_evidence_span_is_the_article_text(dev_articles, dev_stances):
@@ -587,12 +594,12 @@ def test_one_record_per_triple_per_article(dev_stances):
     assert len(keys) == len(set(keys))
 
 
-def test_extraction_is_deterministic_and_per_article(dev_articles, dev_stances):
-    again = extract_mod.extract_stances(dev_articles)
+def test_extraction_is_deterministic_and_per_article(dev_articles, dev_stances, extractor):
+    again = extract_mod.extract_stances(dev_articles, extractor)
     assert [s.to_record() for s in again] == [s.to_record() for s in dev_stances]
     # an article alone gives what it gives inside the batch
     for article in dev_articles[:3]:
-        alone = extract_mod.extract_stances([article])
+        alone = extract_mod.extract_stances([article], extractor)
         assert [s.to_record() for s in alone] == [
             s.to_record() for s in dev_stances if s.doc == article.doc
         ]

@@ -260,7 +260,7 @@ def two_articles() -> list[Stance]:
         Article("a.txt", ARTICLE_A, date="2021-01-05"),
         Article("b.txt", ARTICLE_B, date="2021-02-09"),
     ]
-    stances = extract_stances(articles)
+    stances = extract_stances(articles, extractor="rules")
     return resolve(stances, texts={a.doc: a.text for a in articles})
 
 

@@ -57,20 +57,24 @@ def extract(
     progress: Progress | None = None,
     conflicts: list[str] | None = None,
     gazetteer=None,
+    extractor: str = "learned",
+    model=None,
 ) -> tuple[list[Article], list[Stance], list[tuple[str, str]]]:
     """Read, extract and resolve: (articles, stances, skipped); the facts resolution left
     out because articles disagree go to `conflicts`. `gazetteer` (a registry.Gazetteer)
-    places the agencies it knows after resolution. Raises corpus.CorpusError."""
+    places the agencies it knows after resolution. `extractor`: "learned" (the default)
+    or "rules"; `model`: a learned model other than the shipped one. Raises
+    corpus.CorpusError."""
     from stancegraph.extract import extract_stances  # loads spaCy: only when extracting
 
     articles, skipped = read_sources(sources)
     if progress is None:
-        stances = extract_stances(articles)
+        stances = extract_stances(articles, extractor, model)
     else:  # extraction is per article, so chunks give the same records as one call
         stances = []
         progress(0, len(articles))
         for i in range(0, len(articles), CHUNK):
-            stances.extend(extract_stances(articles[i : i + CHUNK]))
+            stances.extend(extract_stances(articles[i : i + CHUNK], extractor, model))
             progress(min(i + CHUNK, len(articles)), len(articles))
     texts = {a.doc: a.text for a in articles}
     resolution = resolve_entities(stances, base_iri, texts=texts)
@@ -88,12 +92,16 @@ def build(
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Progress | None = None,
     gazetteer=None,
+    extractor: str = "learned",
+    model=None,
 ) -> BuildReport:
     """Build the graph of `sources` into `out_dir`: stancegraph.ttl, stancegraph.trig,
     store/ and index.html (when the viz module is installed)."""
     out = Path(out_dir)
     conflicts: list[str] = []
-    articles, stances, skipped = extract(sources, base_iri, progress, conflicts, gazetteer)
+    articles, stances, skipped = extract(
+        sources, base_iri, progress, conflicts, gazetteer, extractor, model
+    )
     ds = rdf.build_dataset(articles, stances, base_iri)
     union = rdf.union_graph(ds)
     report = BuildReport(

@@ -20,6 +20,7 @@ import click
 from stancegraph import __version__, rdf
 from stancegraph.build import BuildError, build, extract, load_dataset, write_atomic
 from stancegraph.corpus import CorpusError
+from stancegraph.extract import DEFAULT_EXTRACTOR, EXTRACTORS
 from stancegraph.registry import RegistryError
 from stancegraph.store import QueryError, StoreError
 
@@ -96,6 +97,65 @@ def graph_option(func):
 # ---------------------------------------------------------------- build and extract
 
 
+def extractor_options(func):
+    """--extractor and --model, shared by `build` and `extract`."""
+
+    def load(ctx, param, value):
+        if value is None:
+            return None
+        from stancegraph.extract.learned import ModelFileError, read_model
+
+        try:
+            return read_model(value)
+        except ModelFileError as err:
+            raise Failure(str(err), 2) from None
+
+    func = click.option(
+        "--model",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        callback=load,
+        help="A model file written by `stancegraph train` (default: the shipped model).",
+    )(func)
+    return click.option(
+        "--extractor",
+        type=click.Choice(EXTRACTORS),
+        default=DEFAULT_EXTRACTOR,
+        show_default=True,
+        help="learned: the trained model; rules: the hand-written rules, for comparison.",
+    )(func)
+
+
+@main.command("train")
+@click.argument(
+    "folders", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the model (default: the package's shipped model file).",
+)
+def train_command(folders: tuple[Path, ...], out_file: Path | None) -> None:
+    """Train the learned extractor on annotated FOLDERS (each with articles/ and gold/, as
+    ../shared/dev and ../shared/train; a folder without gold/ only lends article texts,
+    as ../shared/seeds does for dev's gold). Deterministic: same data, same model bytes."""
+    from stancegraph.extract.learned import model_bytes, shipped_model_path
+    from stancegraph.extract.training import TrainingError, train
+
+    try:
+        model = train(folders)
+    except TrainingError as err:
+        raise Failure(str(err), 2) from None
+    out = out_file or shipped_model_path()
+    write_atomic(out, model_bytes(model))
+    examples = model["examples"]
+    click.echo(
+        f"trained on {_count(len(model['trained_on']), 'article')}: "
+        f"{_count(examples['pairs'], 'candidate pair')}, {_count(examples['stances'], 'stance')}"
+        f"; {_count(len(model['features']), 'feature')}; wrote {out}"
+    )
+
+
 @main.command("build")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -114,8 +174,13 @@ def graph_option(func):
     help="An ICE 287(g) registry sheet (xlsx; repeat for more) used as a gazetteer: agencies "
     "it lists in a state the article names get that state and their county.",
 )
+@extractor_options
 def build_command(
-    sources: tuple[Path, ...], out_dir: Path, registry_sheets: tuple[Path, ...]
+    sources: tuple[Path, ...],
+    out_dir: Path,
+    registry_sheets: tuple[Path, ...],
+    extractor: str,
+    model,
 ) -> None:
     """Extract every stance from SOURCES (folders or .txt/.html/.jsonl files; default seeds/)
     and write the graph files, the store and the view to --out."""
@@ -128,7 +193,14 @@ def build_command(
         gazetteer = registry.Gazetteer([registry.read_sheet(p) for p in registry_sheets])
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
-        report = build(sources or DEFAULT_SOURCES, out_dir, progress=bar, gazetteer=gazetteer)
+        report = build(
+            sources or DEFAULT_SOURCES,
+            out_dir,
+            progress=bar,
+            gazetteer=gazetteer,
+            extractor=extractor,
+            model=model,
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -158,9 +230,10 @@ def build_command(
     show_default=True,
     help="jsonl: one stance record a line (DESIGN.md); the others: the RDF of docs/graph.md.",
 )
-def extract_command(sources: tuple[Path, ...], fmt: str) -> None:
+@extractor_options
+def extract_command(sources: tuple[Path, ...], fmt: str, extractor: str, model) -> None:
     """Extract stances from SOURCES to stdout, without touching any store."""
-    articles, stances, skipped = extract(sources)
+    articles, stances, skipped = extract(sources, extractor=extractor, model=model)
     for path, reason in skipped:
         click.echo(f"warning: skipped {path}: {reason}", err=True)
     if fmt == "jsonl":

@@ -323,19 +323,14 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
             confidence -= INDIRECT_ACTOR
         if f.stance == "support" and f.target.type != "program":
             confidence -= SUPPORT_NOT_PROGRAM
-        obo = None
-        if f.actor.type == "official" and f.actor.affiliation:
-            obo = Entity(
-                f.actor.affiliation, f.actor.affiliation_type or _body_type(f.actor.affiliation)
-            )
         stance = Stance(
             doc=article.doc,
-            actor=_entity(f.actor),
+            actor=entity_of(f.actor),
             stance=f.stance,
             relation=f.relation,
-            target=_entity(f.target),
+            target=entity_of(f.target),
             evidence=evidence,
-            on_behalf_of=obo,
+            on_behalf_of=on_behalf_of(f.actor),
             date=dates.stance_date(doc, start, end, _article_date(article)),
             confidence=max(0.05, min(0.99, confidence)),
         )
@@ -348,7 +343,15 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
     return [best[k] for k in order]
 
 
-def _entity(m: Mention) -> Entity:
+def on_behalf_of(actor: Mention) -> Entity | None:
+    """The body an official speaks for (guidelines: on_behalf_of)."""
+    if actor.type == "official" and actor.affiliation:
+        return Entity(actor.affiliation, actor.affiliation_type or _body_type(actor.affiliation))
+    return None
+
+
+def entity_of(m: Mention) -> Entity:
+    """A mention as the model's Entity (name, type, role, affiliation, hierarchy)."""
     affiliation = None
     if m.affiliation:
         affiliation = Entity(m.affiliation, m.affiliation_type or _body_type(m.affiliation))

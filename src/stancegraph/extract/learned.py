@@ -1,0 +1,214 @@
+"""The learned extractor: candidate pairs scored by the trained model (the default).
+
+`stancegraph train` fits the model (extract/training.py); the package ships its
+output as data (models/stances.json.gz). For each article, every candidate pair
+(extract/candidates.py) gets a probability of support, of oppose and of no stance;
+an (actor, target) pair of the article becomes a stance where its best sentence
+passes the threshold, with that sentence as the evidence, the probability as the
+confidence and the relation from the second classifier.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from stancegraph.extract import dates
+from stancegraph.extract.candidates import ArticleCandidates, Candidate
+from stancegraph.model import RELATIONS, Article, Evidence, Stance
+
+MODEL_FILE = "models/stances.json.gz"
+THRESHOLD = 0.35  # stance probability above which a pair is reported (held-out folds)
+
+
+class ModelFileError(RuntimeError):
+    """A model file that cannot be read; the message is one line."""
+
+
+@dataclass
+class Classifier:
+    classes: list[str]
+    weights: np.ndarray  # (classes, features)
+    intercept: np.ndarray
+
+    def proba(self, x: csr_matrix) -> np.ndarray:
+        scores = x @ self.weights.T + self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        e = np.exp(scores)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+class StanceModel:
+    """The trained weights, and how to turn candidate features into probabilities."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.index = {name: k for k, name in enumerate(data["features"])}
+        self.detect = _classifier(data["detect"])
+        self.polarity = _classifier(data["polarity"])
+        self.relation = _classifier(data["relation"])
+        self.threshold = float(data.get("threshold", THRESHOLD))
+
+    def vectors(self, feature_dicts: list[dict[str, float]]) -> csr_matrix:
+        rows, cols, vals = [], [], []
+        for r, f in enumerate(feature_dicts):
+            for name, value in f.items():
+                k = self.index.get(name)
+                if k is not None:
+                    rows.append(r)
+                    cols.append(k)
+                    vals.append(value)
+        return csr_matrix((vals, (rows, cols)), shape=(len(feature_dicts), len(self.index)))
+
+
+def _classifier(d: dict) -> Classifier:
+    return Classifier(
+        list(d["classes"]), np.asarray(d["coef"], dtype=float), np.asarray(d["intercept"])
+    )
+
+
+def read_model(path: str | Path) -> StanceModel:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return StanceModel(json.load(f))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModelFileError(f"{path}: not a stancegraph model ({type(err).__name__})") from None
+
+
+def model_bytes(data: dict) -> bytes:
+    """Gzipped JSON with a fixed layout and no timestamp: the same model, the same bytes."""
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return gzip.compress(raw, compresslevel=9, mtime=0)
+
+
+def shipped_model_path() -> Path:
+    return Path(str(resources.files("stancegraph").joinpath(MODEL_FILE)))
+
+
+@cache
+def shipped_model() -> StanceModel:
+    """The model `stancegraph train` wrote into the package, loaded once per process."""
+    return read_model(shipped_model_path())
+
+
+def score(model: StanceModel, cands: ArticleCandidates) -> list[tuple[Candidate, dict]]:
+    """Each candidate with P(stance), P(support | stance) and the relations' probabilities."""
+    if not cands.candidates:
+        return []
+    x = model.vectors([c.features for c in cands.candidates])
+    detect = model.detect.proba(x)[:, model.detect.classes.index("stance")]
+    support = model.polarity.proba(x)[:, model.polarity.classes.index("support")]
+    relations = model.relation.proba(x)
+    return [
+        (
+            c,
+            {
+                "stance": float(detect[k]),
+                "support": float(support[k]),
+                "relations": dict(zip(model.relation.classes, relations[k].tolist(), strict=True)),
+            },
+        )
+        for k, c in enumerate(cands.candidates)
+    ]
+
+
+def stances(model: StanceModel, cands: ArticleCandidates) -> list[Stance]:
+    """The article's stances: one per (actor, target) whose best sentence passes the
+    threshold. Its side weighs every sentence that pairs them by how surely each is a
+    stance, so one clear sentence outvotes several unclear ones; the evidence is the
+    surest sentence of that side."""
+    from stancegraph.extract.pipeline import entity_of, on_behalf_of
+
+    article: Article = cands.article
+    pairs: dict[tuple[str, str], list[tuple[Candidate, dict]]] = {}
+    for c, probs in score(model, cands):
+        pairs.setdefault(c.key(), []).append((c, probs))
+    found = []
+    for key in sorted(pairs, key=lambda k: (pairs[k][0][0].sent_start, k)):
+        scored = pairs[key]
+        weight = sum(p["stance"] for _, p in scored)
+        support = sum(p["stance"] * p["support"] for _, p in scored) / weight
+        side = "support" if support >= 0.5 else "oppose"
+        sure = support if side == "support" else 1 - support
+
+        def side_prob(item, side=side):
+            p = item[1]
+            return p["stance"] * (p["support"] if side == "support" else 1 - p["support"])
+
+        c, probs = max(scored, key=side_prob)
+        confidence = probs["stance"] * sure
+        if probs["stance"] < model.threshold:
+            continue
+        found.append((c, probs, side, confidence))
+    out = []
+    for c, probs, side, confidence in sorted(
+        found, key=lambda f: (f[0].sent_start, f[0].actor.start, f[0].key())
+    ):
+        evidence = _evidence(article, c.sent_start, c.sent_end)
+        target = entity_of(c.target)
+        if c.target_name != c.target.name:
+            target = type(target)(name=c.target_name, type=target.type)
+        out.append(
+            Stance(
+                doc=article.doc,
+                actor=entity_of(c.actor),
+                stance=side,
+                relation=_relation(probs["relations"], side),
+                target=target,
+                evidence=evidence,
+                on_behalf_of=on_behalf_of(c.actor),
+                date=dates.stance_date(
+                    cands.doc,
+                    evidence.start,
+                    evidence.end,
+                    article.date or dates.estimate_article_date(article.text),
+                ),
+                confidence=max(0.01, min(0.99, confidence)),
+            )
+        )
+    return out
+
+
+def _relation(relations: dict[str, float], side: str) -> str:
+    """The likeliest relation that can carry this side."""
+    fitting = {r: p for r, p in relations.items() if RELATIONS.get(r) in (side, None)}
+    if not fitting:
+        return "supports" if side == "support" else "opposes"
+    return max(sorted(fitting), key=lambda r: fitting[r])
+
+
+def _evidence(article: Article, start: int, end: int) -> Evidence:
+    text = article.text[start:end]
+    stripped = text.strip()
+    start += len(text) - len(text.lstrip())
+    end = start + len(stripped)
+    return Evidence(
+        doc=article.doc,
+        start=start,
+        end=end,
+        text=article.text[start:end],
+        prefix=article.text[max(0, start - 32) : start],
+        suffix=article.text[end : end + 32],
+    )
+
+
+def extract_stances(articles: list[Article], model: StanceModel | None = None) -> list[Stance]:
+    """All stances of all articles with the learned model, in article then text order."""
+    from stancegraph.extract.candidates import article_candidates
+    from stancegraph.extract.nlp import parse
+    from stancegraph.extract.pipeline import article_stances
+
+    if not articles:
+        return []
+    model = model or shipped_model()
+    out: list[Stance] = []
+    for article, doc in zip(articles, parse([a.text for a in articles]), strict=True):
+        out.extend(stances(model, article_candidates(article, doc, article_stances(article, doc))))
+    return out

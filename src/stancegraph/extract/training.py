@@ -1,0 +1,204 @@
+"""Training the learned extractor from annotated articles (`stancegraph train`).
+
+An annotated folder holds `articles/` and `gold/` (one JSON file per article, as in
+../shared/dev and ../shared/train); a folder without `gold/` only lends article texts
+(the seeds, whose gold sits in dev/gold). Every candidate pair of every article
+(extract/candidates.py) is labelled by the guidelines' matching rules
+(extract/matching.py): a stance when its actor and target match a gold entry's names
+and its sentence overlaps that entry's evidence; unknown (left out) when the names
+match but the sentence is another; no stance otherwise. Two logistic regressions are
+fitted on the sparse features: one for none / support / oppose, one for the relation
+of the stances. Training is deterministic: fixed order, fixed solver, no randomness.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from stancegraph.extract import matching
+from stancegraph.extract.candidates import ArticleCandidates
+from stancegraph.model import Article
+
+NONE, SUPPORT, OPPOSE = 0, 1, 2
+UNKNOWN = -1
+STANCE_CLASSES = ("none", "support", "oppose")
+REGULARISATION = 0.1  # inverse strength C of the L2 penalty (held-out folds)
+MIN_FEATURE_COUNT = 2  # features seen in fewer training pairs are dropped
+
+
+class TrainingError(Exception):
+    """Annotated data that cannot be read; the message is one line."""
+
+
+@dataclass
+class Annotated:
+    """One article with its gold stances."""
+
+    article: Article
+    gold: list[dict]
+    source: str  # the annotated folder it came from (for stratified folds)
+
+
+def read_annotated(folders: Sequence[str | Path]) -> list[Annotated]:
+    """Every gold file of the annotated folders with its article's text, in name order."""
+    folders = [Path(f) for f in folders]
+    for f in folders:
+        if not f.is_dir():
+            raise TrainingError(f"{f}: not a folder")
+    texts: dict[str, Path] = {}
+    for f in folders:
+        for sub in (f / "articles", f):
+            if sub.is_dir():
+                for p in sorted(sub.glob("*.txt")):
+                    texts.setdefault(p.name, p)
+    out: list[Annotated] = []
+    for f in folders:
+        gold_dir = f / "gold"
+        if not gold_dir.is_dir():
+            continue
+        for g in sorted(gold_dir.glob("*.json")):
+            try:
+                data = json.loads(g.read_text(encoding="utf-8"))
+                doc, stances = data["doc"], data["stances"]
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                raise TrainingError(f"{g}: not a gold file ({type(err).__name__})") from None
+            path = texts.get(doc)
+            if path is None:
+                raise TrainingError(f"{g}: its article {doc} is in none of the folders given")
+            text = path.read_text(encoding="utf-8")
+            out.append(Annotated(Article(doc=doc, text=text, path=str(path)), stances, f.name))
+    if not out:
+        raise TrainingError("no gold files found (an annotated folder holds gold/*.json)")
+    return out
+
+
+def label(cands: ArticleCandidates, gold: list[dict]) -> list[tuple[int, str | None]]:
+    """(class, gold relation) for each candidate of one article."""
+    text = cands.article.text
+    groups = matching.actor_groups(gold)
+    spans = []
+    for g in gold:
+        start = text.find(g.get("evidence") or "\x00")
+        spans.append((start, start + len(g.get("evidence") or "")) if start >= 0 else None)
+    actor_names = [matching.names(g, "actor", groups) for g in gold]
+    target_names = [matching.names(g, "target") for g in gold]
+    out = []
+    for c in cands.candidates:
+        verdict: tuple[int, str | None] = (NONE, None)
+        for g, span, anames, tnames in zip(gold, spans, actor_names, target_names, strict=True):
+            if not any(matching.same(c.actor.name, n) for n in anames):
+                continue
+            if not any(matching.same_target(c.target_name, n) for n in tnames):
+                continue
+            if span is not None and span[0] < c.sent_end and c.sent_start < span[1]:
+                verdict = (SUPPORT if g["stance"] == "support" else OPPOSE, g.get("relation"))
+                break
+            verdict = (UNKNOWN, None)
+        out.append(verdict)
+    return out
+
+
+@dataclass
+class TrainingSet:
+    features: list[dict[str, float]]
+    stance: list[int]
+    relation_features: list[dict[str, float]]
+    relation: list[str]
+
+
+def training_set(items: Iterable[tuple[ArticleCandidates, list[dict]]]) -> TrainingSet:
+    """The labelled pairs of (candidates, gold) articles."""
+    items = list(items)
+    return labelled_set([c for c, _ in items], [label(c, g) for c, g in items])
+
+
+def labelled_set(cands: Sequence[ArticleCandidates], labels: Sequence[list]) -> TrainingSet:
+    """Pairs and their labels (from `label`) as training examples; unknowns left out."""
+    ts = TrainingSet([], [], [], [])
+    for article, article_labels in zip(cands, labels, strict=True):
+        for c, (y, rel) in zip(article.candidates, article_labels, strict=True):
+            if y == UNKNOWN:
+                continue
+            ts.features.append(c.features)
+            ts.stance.append(y)
+            if y != NONE and rel:
+                ts.relation_features.append(c.features)
+                ts.relation.append(rel)
+    return ts
+
+
+def fit(ts: TrainingSet, c: float = REGULARISATION) -> dict:
+    """The model, as plain data (vocabulary, weights): what learned.py loads.
+
+    Three logistic regressions over the same features: whether a pair is a stance at
+    all (every labelled pair), which side it takes (the stances only), and the kind of
+    act (the stances with a relation). Deciding the side apart from the detection lets
+    the words of polarity be learned from the stances alone."""
+    from collections import Counter
+
+    import numpy as np
+    from sklearn.feature_extraction import DictVectorizer
+
+    counts = Counter(k for f in ts.features for k in f)
+    vocab = sorted(k for k, n in counts.items() if n >= MIN_FEATURE_COUNT)
+    vec = DictVectorizer(sparse=True)
+    vec.fit([{k: 1.0 for k in vocab}])
+    y = np.array(ts.stance)
+    x = vec.transform(ts.features)
+    stances = y != NONE
+    detect = _logistic(x, stances.astype(int), c)
+    polarity = _logistic(x[stances], np.where(y[stances] == SUPPORT, 1, 0), c)
+    relation = _logistic(vec.transform(ts.relation_features), np.array(ts.relation), c)
+    return {
+        "format": 2,
+        "features": list(vec.feature_names_),
+        "detect": _weights(detect, ["none", "stance"]),
+        "polarity": _weights(polarity, ["oppose", "support"]),
+        "relation": _weights(relation, [str(k) for k in relation.classes_]),
+        "examples": {"pairs": len(ts.stance), "stances": int(stances.sum())},
+    }
+
+
+def _logistic(x, y, c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    # newton-cg: exact and deterministic, and several times faster than lbfgs here
+    return LogisticRegression(C=c, max_iter=500, solver="newton-cg").fit(x, y)
+
+
+def _weights(lr, classes: list[str]) -> dict:
+    coef = lr.coef_
+    intercept = lr.intercept_
+    if len(classes) == 2 and coef.shape[0] == 1:  # binary: sklearn keeps one row
+        coef = [-coef[0], coef[0]]
+        intercept = [-intercept[0], intercept[0]]
+    return {
+        "classes": classes,
+        "coef": [[round(float(v), 6) for v in row] for row in coef],
+        "intercept": [round(float(v), 6) for v in intercept],
+    }
+
+
+def candidates_for(articles: Sequence[Article], docs=None) -> list[ArticleCandidates]:
+    """Candidates of each article (parsing it unless its Doc is given), with the rule-based
+    reading as features."""
+    from stancegraph.extract.candidates import article_candidates
+    from stancegraph.extract.nlp import parse
+    from stancegraph.extract.pipeline import article_stances
+
+    docs = docs if docs is not None else parse([a.text for a in articles])
+    return [
+        article_candidates(a, d, article_stances(a, d)) for a, d in zip(articles, docs, strict=True)
+    ]
+
+
+def train(folders: Sequence[str | Path]) -> dict:
+    """Read the annotated folders, build candidates, label them and fit the model."""
+    items = read_annotated(folders)
+    cands = candidates_for([i.article for i in items])
+    model = fit(training_set(zip(cands, [i.gold for i in items], strict=True)))
+    model["trained_on"] = sorted(i.article.doc for i in items)
+    return model

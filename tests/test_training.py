@@ -1,0 +1,235 @@
+"""The learned extractor: training on a small made-up corpus, determinism of `train`, the
+shipped model, the matching rules that label training pairs, and the held-out folds."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from conftest import DEV, ROOT
+
+from stancegraph.cli import main
+from stancegraph.extract import extract_stances, learned, matching, training
+from stancegraph.model import Article
+
+SHARED = ROOT.parent / "shared"
+
+# Invented places and people. Each article says who declined and who joined; the gold
+# says the same, so a model trained on them must learn which verbs take which side.
+ARTICLES = {
+    "a1.txt": (
+        "Sheriff Ann Holt said Monday that the Marlow County Sheriff's Office will not join "
+        "the 287(g) program.\n"
+        "The Brenton City Council voted to join the 287(g) program on Tuesday.\n"
+    ),
+    "a2.txt": (
+        "The Dunmore County Board of Supervisors refused to sign the 287(g) agreement.\n"
+        "Sheriff Carl Weiss said his office joined the Warrant Service Officer program.\n"
+    ),
+    "a3.txt": (
+        "The Elkton City Council rejected the Warrant Service Officer program last week.\n"
+        "The Fairview County Sheriff's Office signed up for the 287(g) program in May.\n"
+    ),
+    "a4.txt": (
+        "The Glenwood County Commission declined to join the 287(g) program.\n"
+        "The Harlow City Council approved the Warrant Service Officer program.\n"
+    ),
+}
+GOLD = {
+    "a1.txt": [
+        ("Marlow County Sheriff's Office", "oppose", "declines", "287(g) program", 0),
+        ("Brenton City Council", "support", "joins", "287(g) program", 1),
+    ],
+    "a2.txt": [
+        ("Dunmore County Board of Supervisors", "oppose", "declines", "287(g) program", 0),
+        ("Carl Weiss", "support", "joins", "Warrant Service Officer program", 1),
+    ],
+    "a3.txt": [
+        ("Elkton City Council", "oppose", "declines", "Warrant Service Officer program", 0),
+        ("Fairview County Sheriff's Office", "support", "joins", "287(g) program", 1),
+    ],
+    "a4.txt": [
+        ("Glenwood County Commission", "oppose", "declines", "287(g) program", 0),
+        ("Harlow City Council", "support", "joins", "Warrant Service Officer program", 1),
+    ],
+}
+
+
+def write_corpus(folder: Path) -> Path:
+    (folder / "articles").mkdir(parents=True)
+    (folder / "gold").mkdir()
+    for doc, text in ARTICLES.items():
+        (folder / "articles" / doc).write_text(text, encoding="utf-8")
+        lines = text.splitlines()
+        stances = [
+            {
+                "actor": actor,
+                "actor_type": "agency",
+                "stance": stance,
+                "relation": relation,
+                "target": target,
+                "target_type": "program",
+                "evidence": lines[line],
+            }
+            for actor, stance, relation, target, line in GOLD[doc]
+        ]
+        gold = {"doc": doc, "stances": stances}
+        (folder / "gold" / doc.replace(".txt", ".json")).write_text(json.dumps(gold))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tiny, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "model.json.gz"
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["train", str(tiny), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_training_labels_the_gold_pairs_and_learns_their_sides(tiny):
+    items = training.read_annotated([tiny])
+    assert [i.article.doc for i in items] == sorted(ARTICLES)
+    cands = training.candidates_for([i.article for i in items])
+    labels = [training.label(c, i.gold) for c, i in zip(cands, items, strict=True)]
+    positives = {
+        (c.actor.name, y)
+        for article, ys in zip(cands, labels, strict=True)
+        for c, (y, _) in zip(article.candidates, ys, strict=True)
+        if y > 0
+    }
+    assert ("Glenwood County Commission", training.OPPOSE) in positives
+    assert ("Harlow City Council", training.SUPPORT) in positives
+    model = learned.StanceModel(
+        training.fit(training.training_set(zip(cands, [i.gold for i in items], strict=True)))
+    )
+    # an article it never saw, with the same verbs about other places
+    unseen = Article(
+        "u.txt",
+        "The Ironton City Council declined to join the 287(g) program.\n"
+        "The Jasper County Sheriff's Office joined the Warrant Service Officer program.\n",
+    )
+    got = {(s.actor.name, s.stance, s.target.name) for s in extract_stances([unseen], model=model)}
+    assert ("Ironton City Council", "oppose", "287(g) program") in got
+    assert ("Jasper County Sheriff's Office", "support", "Warrant Service Officer program") in got
+    assert ("Ironton City Council", "support", "287(g) program") not in got
+
+
+def test_train_is_deterministic(tiny, tiny_model, tmp_path):
+    from click.testing import CliRunner
+
+    again = tmp_path / "again.json.gz"
+    result = CliRunner().invoke(main, ["train", str(tiny), "--out", str(again)])
+    assert result.exit_code == 0, result.output
+    assert again.read_bytes() == tiny_model.read_bytes()
+
+
+def test_extract_takes_a_trained_model_file(tiny_model, tmp_path):
+    from click.testing import CliRunner
+
+    article = tmp_path / "k.txt"
+    article.write_text("The Kenton City Council refused to join the 287(g) program.\n")
+    result = CliRunner().invoke(main, ["extract", str(article), "--model", str(tiny_model)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert {(r["actor"], r["stance"]) for r in records} >= {("Kenton City Council", "oppose")}
+    for r in records:
+        assert article.read_text()[r["start"] : r["end"]] == r["evidence"]
+
+
+def test_bad_training_input_is_one_line_and_exit_2(tmp_path):
+    from click.testing import CliRunner
+
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["train", str(tmp_path / "empty")])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "no gold files" in result.output
+    (tmp_path / "bad" / "gold").mkdir(parents=True)
+    (tmp_path / "bad" / "gold" / "x.json").write_text("{not json")
+    result = CliRunner().invoke(main, ["train", str(tmp_path / "bad")])
+    assert result.exit_code == 2 and "not a gold file" in result.output
+    junk = tmp_path / "junk.json.gz"
+    junk.write_bytes(b"not a model")
+    (tmp_path / "a.txt").write_text("The Kenton City Council refused to join 287(g).\n")
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "a.txt"), "--model", str(junk)])
+    assert result.exit_code == 2 and "not a stancegraph model" in result.output
+
+
+def test_the_shipped_model_loads_and_names_what_it_was_trained_on():
+    model = learned.shipped_model()
+    assert len(model.index) > 1000
+    assert set(model.detect.classes) == {"none", "stance"}
+    assert set(model.polarity.classes) == {"oppose", "support"}
+    assert len(model.data["trained_on"]) >= 100
+
+
+def test_rules_stay_available_beside_the_learned_default(tmp_path):
+    from click.testing import CliRunner
+
+    article = tmp_path / "r.txt"
+    article.write_text(
+        "Sheriff Lee Park said the Moreland County Sheriff's Office will not join "
+        "the 287(g) program.\n"
+    )
+    runner = CliRunner()
+    rules = runner.invoke(main, ["extract", str(article), "--extractor", "rules"])
+    assert rules.exit_code == 0, rules.output
+    assert any(json.loads(line)["stance"] == "oppose" for line in rules.output.splitlines())
+    bad = runner.invoke(main, ["extract", str(article), "--extractor", "magic"])
+    assert bad.exit_code == 2
+
+
+# ---------------------------------------------------------------- matching and folds
+
+
+def _scorer():
+    path = DEV / "score.py"
+    if not path.is_file():
+        pytest.skip("the dev set's score.py (../shared/dev) is not beside this clone")
+    spec = importlib.util.spec_from_file_location("dev_score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_matching_rules_agree_with_the_scorer():
+    score = _scorer()
+    gold = []
+    for f in sorted((DEV / "gold").glob("*.json"))[:12]:
+        gold.extend(json.loads(f.read_text())["stances"])
+    names = sorted(
+        {n for g in gold for n in [g["actor"], g["target"], *g.get("target_aliases", [])]}
+    )
+    probes = names[:120] + ["the 287(g) program", "limits on cooperation with ICE", "ICE"]
+    for a in probes:
+        for b in names[:60]:
+            assert matching.same(a, b) == score.same(a, b), (a, b)
+            assert matching.same_target(a, b) == score.same_target(a, b), (a, b)
+    groups = score.actor_groups(gold)
+    for g in gold[:40]:
+        assert matching.names(g, "actor", groups) == score.names(g, "actor", groups)
+
+
+def test_folds_split_by_article_and_by_folder():
+    from stancegraph.evaluate import folds_by_article
+
+    items = [
+        training.Annotated(Article(f"{src}{n}.txt", "x"), [], src)
+        for src in ("dev", "train")
+        for n in range(10)
+    ]
+    folds = folds_by_article(items, 5)
+    assert folds == folds_by_article(list(reversed(items)), 5)  # fixed, whatever the order
+    assert set(folds.values()) == set(range(5))
+    for fold in range(5):
+        members = [d for d, f in folds.items() if f == fold]
+        assert sum(d.startswith("dev") for d in members) == 2
+        assert sum(d.startswith("train") for d in members) == 2
