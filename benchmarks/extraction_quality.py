@@ -129,7 +129,10 @@ def cross_validation(args) -> int:
             f"  {r['relation']:<16} recall {r['found']:>4}/{r['gold']:<4}"
             f" precision {r['correct']:>4}/{r['predicted']:<4}"
         )
-    _rows("== calibration (confidence bin: stances, right, share right)", ev.calibration(preds))
+    _rows(
+        "== calibration (confidence bin: stances, right, share right)",
+        [r.to_dict() for r in ev.calibration(preds)],
+    )
     print(f"\n== {seconds:.0f} s (parse, candidates, {args.cv} trainings, scoring)")
     c = cv.evaluation.pooled()
     print(

@@ -233,3 +233,32 @@ def test_folds_split_by_article_and_by_folder():
         members = [d for d, f in folds.items() if f == fold]
         assert sum(d.startswith("dev") for d in members) == 2
         assert sum(d.startswith("train") for d in members) == 2
+
+
+def test_the_cross_validation_harness_prints_its_last_line(tmp_path):
+    """benchmarks/extraction_quality.py --cv on a made-up shared folder: two folds, the
+    scorer's own rules, and the last line in the agreed form."""
+    score = DEV / "score.py"
+    if not score.is_file():
+        pytest.skip("the dev set's score.py (../shared/dev) is not beside this clone")
+    shared = tmp_path / "shared"
+    write_corpus(shared / "dev")
+    (shared / "dev" / "score.py").write_bytes(score.read_bytes())
+    (shared / "train").mkdir()
+    (shared / "seeds").mkdir()
+    bench = importlib.util.spec_from_file_location(
+        "extraction_quality", ROOT / "benchmarks" / "extraction_quality.py"
+    )
+    module = importlib.util.module_from_spec(bench)
+    bench.loader.exec_module(module)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert module.main(["--cv", "2", "--shared", str(shared)]) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[-1].startswith("cv: precision ") and " f1 " in lines[-1], lines[-1]
+    assert sum(line.startswith("  fold ") for line in lines) == 2
+    tail = lines[-1].split("(")[1]
+    assert tail.endswith(f"/{sum(len(g) for g in GOLD.values())})")  # every gold entry counted
