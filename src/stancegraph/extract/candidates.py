@@ -57,13 +57,12 @@ class Candidate:
 
     actor: Mention
     target: Mention
-    target_name: str  # the name a stance on it reports
     sent_start: int
     sent_end: int
     features: dict[str, float] = field(default_factory=dict)
 
     def key(self) -> tuple[str, str]:
-        return (self.actor.name, self.target_name)
+        return (self.actor.name, self.target.name)
 
 
 @dataclass
@@ -101,7 +100,7 @@ def article_candidates(article: Article, doc, rules_stances=None) -> ArticleCand
                     continue
                 if actor.name == target.name:
                     continue
-                cand = Candidate(actor, target, target.name, sent.start_char, sent.end_char)
+                cand = Candidate(actor, target, sent.start_char, sent.end_char)
                 cand.features = pair_features(
                     doc,
                     sent,

@@ -153,8 +153,6 @@ def stances(model: StanceModel, cands: ArticleCandidates) -> list[Stance]:
     ):
         evidence = _evidence(article, c.sent_start, c.sent_end)
         target = entity_of(c.target)
-        if c.target_name != c.target.name:
-            target = type(target)(name=c.target_name, type=target.type)
         out.append(
             Stance(
                 doc=article.doc,

@@ -91,7 +91,7 @@ def label(cands: ArticleCandidates, gold: list[dict]) -> list[tuple[int, str | N
         for g, span, anames, tnames in zip(gold, spans, actor_names, target_names, strict=True):
             if not any(matching.same(c.actor.name, n) for n in anames):
                 continue
-            if not any(matching.same_target(c.target_name, n) for n in tnames):
+            if not any(matching.same_target(c.target.name, n) for n in tnames):
                 continue
             if span is not None and span[0] < c.sent_end and c.sent_start < span[1]:
                 verdict = (SUPPORT if g["stance"] == "support" else OPPOSE, g.get("relation"))
