@@ -16,7 +16,7 @@ import importlib
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
@@ -89,6 +89,8 @@ def extract_articles(
             todo.append(article)
     if progress is not None:
         progress(0, len(todo))
+    if options.workers > len(todo):  # no worker would have an article to extract
+        options = replace(options, workers=max(1, len(todo)))
     kept: list[Article] = []
     stances: list[Stance] = []
     tick = None if progress is None else (lambda done: progress(done, len(todo)))

@@ -143,11 +143,17 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError as err:
         name = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
         raise _Skip(f"not {name} (byte 0x{data[err.start]:02x} at offset {err.start})") from None
-    if "\x00" in text:
-        raise _Skip("binary file (NUL characters)")
+    if "\x00" in text or (encoding.startswith("utf-16-") and not _mostly_text(text)):
+        raise _Skip("binary file (NUL bytes)")
     if not text.strip():
         raise _Skip("empty file")
     return text
+
+
+def _mostly_text(text: str) -> bool:
+    """Does text decoded without a BOM look like writing (not control codes)?"""
+    readable = sum(ch.isprintable() or ch.isspace() for ch in text[:2048])
+    return len(text) >= 4 and readable >= 0.95 * min(len(text), 2048)
 
 
 _BOMS = (

@@ -128,7 +128,8 @@ def add_graph(path: Path, named_graph_iri: str, triples_nt: bytes) -> None:
     or the new one, never half of it.
     """
     path = Path(path)
-    target = path if _is_store_dir(path) else path / STORE_DIR
+    resolved = resolve_graph(path)  # the current generation's store
+    target = resolved if _is_store_dir(resolved) else resolved / STORE_DIR
     if not _is_store_dir(target):
         raise StoreError(f"{path}: not a store directory (a folder from `stancegraph build`)")
     graph = f"<{named_graph_iri}>"
