@@ -15,7 +15,8 @@ the parser) is replaced the same way. On a Dask cluster the workers' own `--memo
 bounds memory (an article whose worker is killed repeatedly is reported); the time budget
 is not applied there (Dask cannot stop a running task).
 
-The extractor is named, not passed: each worker resolves the name and loads its model once.
+The extractor is named, not passed: each worker resolves the name (a key of EXTRACTORS, or
+"package.module:function" for one of your own) and loads its model once.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ DEFAULT_TIMEOUT = 300.0  # seconds one article may take in a local worker
 DEFAULT_MEMORY_MB = 3000  # resident memory a local worker may reach on one article
 WINDOW = 64  # articles in flight per worker at most (bounds the reorder buffer)
 POLL = 0.25  # seconds between budget checks
+DASK_CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
 WARM_UP = Article(doc="warm-up", text="The council voted to join the program.")
 
 
@@ -84,11 +86,17 @@ def all_cores() -> int:
 @cache
 def load_extractor(name: str) -> Callable[[list[Article]], list[Stance]]:
     """The extraction function of an extractor name, imported once per process."""
-    if name not in EXTRACTORS:
+    if name in EXTRACTORS:
+        module, function = EXTRACTORS[name]
+    elif ":" in name:  # one of your own: "package.module:function"
+        module, _, function = name.partition(":")
+    else:
         known = ", ".join(sorted(EXTRACTORS))
-        raise ParallelError(f"no extractor named {name!r} (known: {known})")
-    module, function = EXTRACTORS[name]
-    return getattr(importlib.import_module(module), function)
+        raise ParallelError(f"no extractor named {name!r} (known: {known}, or module:function)")
+    try:
+        return getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as err:
+        raise ParallelError(f"cannot load the extractor {name!r}: {_one_line(err)}") from None
 
 
 def extract_one(article: Article, extractor: str, max_chars: int = DEFAULT_MAX_CHARS):
@@ -102,7 +110,7 @@ def extract_all(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Outcome]:
     """Outcomes of every article, in the order given; `progress(done)` after each one."""
-    if options.extractor not in EXTRACTORS:
+    if options.extractor not in EXTRACTORS and ":" not in options.extractor:
         load_extractor(options.extractor)  # raises ParallelError with the known names
     if options.dask:
         outcomes = _on_dask(articles, options)
@@ -185,6 +193,9 @@ class _Worker:
         self.conn.close()
 
     def stop(self) -> None:
+        if not self.ready:  # still loading its model: nothing to finish
+            self.kill()
+            return
         try:
             self.conn.send(None)
         except OSError:
@@ -226,6 +237,7 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
                 try:
                     kind, index, payload = conn.recv()
                 except (EOFError, OSError):  # the worker died
+                    w.process.join(timeout=5)
                     died = f"the extraction worker died (exit code {w.process.exitcode})"
                     if w.job is None:
                         raise ParallelError(died) from None
@@ -287,7 +299,7 @@ def _on_dask(articles: Iterable[Article], options: Options) -> Iterator[Outcome]
             "--dask needs dask.distributed: pip install 'dask[distributed]'"
         ) from None
     try:
-        client = Client(options.dask, timeout=30, set_as_default=False)
+        client = Client(options.dask, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         where = options.dask
         raise ParallelError(
