@@ -165,7 +165,7 @@ def test_only_http_urls_become_schema_url(tmp_path, url):
 def test_a_file_name_with_a_newline_cannot_forge_an_output_line(runner, tmp_path):
     (tmp_path / "ok.txt").write_text(SENTENCE, encoding="utf-8")
     (tmp_path / "x.txt\nwarning: skipped forged.txt: binary.txt").write_bytes(b"")
-    result = runner.invoke(main, ["extract", str(tmp_path), "--workers", "1"])
+    result = runner.invoke(main, ["extract", str(tmp_path)])
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "\\n" in lines[0] and lines[0].endswith(": empty file")
@@ -207,7 +207,8 @@ def test_actors_with_non_latin_names_stay_apart():
 
 def test_workers_keep_the_seeds_byte_identical(runner, tmp_path):
     source = shutil.copytree(SEEDS, tmp_path / "seeds")
-    (source / "004_4fc4c65c31d887a8.txt").unlink()  # four are enough; 2 workers get two each
+    for extra in sorted(source.glob("*.txt"))[3:]:
+        extra.unlink()  # three are enough to interleave two workers
     one = runner.invoke(main, ["extract", str(source), "--workers", "1"])
     two = runner.invoke(main, ["extract", str(source), "--workers", "2"])
     assert one.exit_code == two.exit_code == 0

@@ -89,7 +89,7 @@ def extract_articles(
             todo.append(article)
     if progress is not None:
         progress(0, len(todo))
-    if options.workers > len(todo):  # no worker would have an article to extract
+    if options.workers > max(1, len(todo)):  # no worker would have an article to extract
         options = replace(options, workers=max(1, len(todo)))
     kept: list[Article] = []
     stances: list[Stance] = []

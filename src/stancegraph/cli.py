@@ -114,10 +114,12 @@ def extraction_options(func):
         ),
         click.option(
             "--workers",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=0),
             default=None,
-            help="Local worker processes for extraction (default: all cores). The output is "
-            "the same for any number.",
+            envvar="STANCEGRAPH_WORKERS",
+            help="Local worker processes for extraction (default: all cores; 0: in this "
+            "process, without the time and memory budgets). The output is the same for any "
+            "number.",
         ),
         click.option(
             "--dask",
@@ -168,7 +170,7 @@ def _options(kw: dict) -> tuple[Options, str]:
         raise Failure("give --workers or --dask, not both", 2)
     options = Options(
         extractor=kw["extractor"],
-        workers=kw["workers"] or all_cores(),
+        workers=all_cores() if kw["workers"] is None else kw["workers"],
         dask=kw["dask_address"],
         max_chars=kw["max_chars"],
         timeout=kw["article_timeout"],
