@@ -212,7 +212,7 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
     ctx = mp.get_context("spawn")  # a fresh interpreter: nothing inherited, memory its own
     workers = [_Worker(ctx, options) for _ in range(options.workers)]
     pending = iter(enumerate(articles))
-    waiting: dict[int, Article] = {}  # given to no worker yet... or in flight
+    in_flight: dict[int, Article] = {}  # given to a worker, no result back yet
     results: dict[int, Outcome] = {}
     next_out = 0
     exhausted = False
@@ -222,15 +222,15 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
             for w in workers:
                 if not w.ready or w.job is not None:
                     continue
-                if exhausted or len(waiting) + len(results) >= WINDOW * len(workers):
+                if exhausted or len(in_flight) + len(results) >= WINDOW * len(workers):
                     continue
                 item = next(pending, None)
                 if item is None:
                     exhausted = True
                     continue
-                waiting[item[0]] = item[1]
+                in_flight[item[0]] = item[1]
                 w.give(*item)
-            if exhausted and not waiting:
+            if exhausted and not in_flight:
                 break
             for conn in wait([w.conn for w in workers], timeout=POLL):
                 w = next(w for w in workers if w.conn is conn)
@@ -241,7 +241,7 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
                     died = f"the extraction worker died (exit code {w.process.exitcode})"
                     if w.job is None:
                         raise ParallelError(died) from None
-                    _finish(w, waiting, results, died)
+                    _finish(w, in_flight, results, died)
                     workers[workers.index(w)] = _replace(w, ctx, options)
                     continue
                 if kind == "failed":
@@ -249,10 +249,10 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
                 if kind == "ready":
                     w.ready = True
                 elif kind == "done":
-                    results[index] = Outcome(waiting.pop(index), payload)
+                    results[index] = Outcome(in_flight.pop(index), payload)
                     w.job = None
                 else:
-                    _finish(w, waiting, results, f"extraction failed: {payload}")
+                    _finish(w, in_flight, results, f"extraction failed: {payload}")
             now = time.monotonic()
             for i, w in enumerate(workers):  # budgets
                 if w.job is None:
@@ -264,7 +264,7 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
                 else:
                     continue
                 w.kill()
-                _finish(w, waiting, results, why)
+                _finish(w, in_flight, results, why)
                 workers[i] = _Worker(ctx, options)
             while next_out in results:
                 yield results.pop(next_out)
@@ -277,8 +277,8 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
             w.stop()
 
 
-def _finish(w: _Worker, waiting: dict, results: dict, problem: str) -> None:
-    results[w.job] = Outcome(waiting.pop(w.job), problem=problem)
+def _finish(w: _Worker, in_flight: dict, results: dict, problem: str) -> None:
+    results[w.job] = Outcome(in_flight.pop(w.job), problem=problem)
     w.job = None
 
 
