@@ -79,26 +79,37 @@ def _vary(text: str, copy: int, keep: set[str]) -> str:
     return re.sub(r"(?<=[a-z,] )[A-Z][a-z]{3,}\b", swap, text)
 
 
-def run(cmd: list[str]) -> tuple[float, list[float], str]:
-    """(seconds, peak MB of each process in the tree, stdout) of one command."""
+def run(cmd: list[str]) -> tuple[float, list[float], str, list[float]]:
+    """(seconds, peak MB of each process in the tree, stdout, CPU seconds of each process)
+    of one command. CPU seconds tell how the work was shared whatever else the machine ran."""
     out = tempfile.TemporaryFile()
     start = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
     peaks: dict[int, float] = {}
+    cpu: dict[int, float] = {}
     while proc.poll() is None:
-        try:
-            for p in [proc, *proc.children(recursive=True)]:
-                rss = p.memory_info().rss / 1e6
-                peaks[p.pid] = max(peaks.get(p.pid, 0.0), rss)
-        except psutil.Error:
-            pass
+        for p in [proc, *_children(proc)]:
+            try:
+                peaks[p.pid] = max(peaks.get(p.pid, 0.0), p.memory_info().rss / 1e6)
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
+            except psutil.Error:
+                pass
         time.sleep(0.1)
     seconds = time.perf_counter() - start
     err = proc.stderr.read().decode()
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed: {err.strip()[:500]}")
     out.seek(0)
-    return seconds, sorted(peaks.values(), reverse=True), out.read().decode()
+    order = sorted(peaks, key=peaks.get, reverse=True)
+    return seconds, [peaks[p] for p in order], out.read().decode(), [cpu.get(p, 0) for p in order]
+
+
+def _children(proc: psutil.Process) -> list[psutil.Process]:
+    try:
+        return proc.children(recursive=True)
+    except psutil.Error:
+        return []
 
 
 def stages(folder: Path, sample: int) -> dict[str, float]:
@@ -150,22 +161,29 @@ def main() -> None:
             for w in args.workers:
                 cmd = [*cli, "extract", str(folder), "--workers", str(w),
                        "--extractor", args.extractor]  # fmt: skip
-                seconds, peaks, out = run(cmd)
-                results.setdefault(f"ours, {w} worker(s)", []).append((seconds, peaks))
+                seconds, peaks, out, cpu = run(cmd)
+                results.setdefault(f"ours, {w} worker(s)", []).append((seconds, peaks, cpu))
                 outputs[w] = out
-            seconds, peaks, out = run([sys.executable, "-c", BARE, str(folder)])
-            results.setdefault("bare spaCy nlp.pipe", []).append((seconds, peaks))
+            seconds, peaks, out, cpu = run([sys.executable, "-c", BARE, str(folder)])
+            results.setdefault("bare spaCy nlp.pipe", []).append((seconds, peaks, cpu))
             parse_only = float(out.strip())
         same = len({json.dumps(o) for o in outputs.values()}) == 1
         head = f"{'run':<26}{'seconds':>9}{'articles/s':>12}{'words/s':>10}"
-        print(f"\n{head}  peak MB per process")
+        print(f"\n{head}  peak MB per process (CPU s)")
         medians = {}
         for name, runs in results.items():
             seconds = statistics.median(r[0] for r in runs)
-            peaks = max((r[1] for r in runs), key=len)
+            _, peaks, cpu = max(runs, key=lambda r: len(r[1]))
             medians[name] = seconds
-            shown = ", ".join(f"{p:.0f}" for p in peaks[:5])
+            pairs = list(zip(peaks, cpu, strict=True))
+            shown = ", ".join(f"{p:.0f} ({c:.0f})" for p, c in pairs[:5])
             print(f"{name:<26}{seconds:>9.1f}{n / seconds:>12.1f}{words / seconds:>10.0f}  {shown}")
+            # the worker processes are the ones holding a model (over 100 MB)
+            workers = [c for p, c in pairs if p > 100] if name.startswith("ours") else []
+            if len(workers) > 1:  # how evenly they shared the work
+                balance = sum(workers) / (len(workers) * max(workers))
+                print(f"{'':<26}workers' CPU shared {balance:.0%} evenly: with a free core each, "
+                      f"{sum(workers) / max(workers):.2f}x one worker's work")  # fmt: skip
         bare = medians["bare spaCy nlp.pipe"]
         rate = n / parse_only
         print(f"\nbare spaCy: {parse_only:.1f} s in nlp.pipe alone ({rate:.1f} articles/s)")
