@@ -3,6 +3,7 @@ stances, one build of the seeds per session, and a CLI runner."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from stancegraph.model import Article, Entity, Evidence, Stance
+
+# CLI runs in the test process extract in it too (the model is loaded once per session);
+# the tests of worker processes pass --workers themselves.
+os.environ.setdefault("STANCEGRAPH_WORKERS", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -37,7 +37,8 @@ def test_build_writes_the_files_and_reports(seeds_build):
     assert report.files[:3] == [out / TURTLE_FILE, out / TRIG_FILE, out / "store"]
     assert all(Path(f).exists() for f in report.files)
     assert report.triples > 0 and report.entities > 0
-    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".lock"], "temp files"
+    assert not [p for p in (out / "generations").iterdir() if p.name.startswith(".")]
 
 
 def test_the_store_holds_what_the_files_hold(seeds_build, seeds_graph):

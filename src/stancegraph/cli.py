@@ -18,9 +18,11 @@ from pathlib import Path
 import click
 
 from stancegraph import __version__, rdf
-from stancegraph.build import BuildError, build, extract, load_dataset, write_atomic
+from stancegraph.build import TOO_LONG, BuildError, build, extract, load_dataset, write_atomic
 from stancegraph.corpus import CorpusError
 from stancegraph.extract import DEFAULT_EXTRACTOR, EXTRACTORS
+from stancegraph.parallel import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Options, all_cores
+from stancegraph.prepare import DEFAULT_MAX_CHARS
 from stancegraph.registry import RegistryError
 from stancegraph.store import QueryError, StoreError
 
@@ -97,34 +99,6 @@ def graph_option(func):
 # ---------------------------------------------------------------- build and extract
 
 
-def extractor_options(func):
-    """--extractor and --model, shared by `build` and `extract`."""
-
-    def load(ctx, param, value):
-        if value is None:
-            return None
-        from stancegraph.extract.learned import ModelFileError, read_model
-
-        try:
-            return read_model(value)
-        except ModelFileError as err:
-            raise Failure(str(err), 2) from None
-
-    func = click.option(
-        "--model",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        callback=load,
-        help="A model file written by `stancegraph train` (default: the shipped model).",
-    )(func)
-    return click.option(
-        "--extractor",
-        type=click.Choice(EXTRACTORS),
-        default=DEFAULT_EXTRACTOR,
-        show_default=True,
-        help="learned: the trained model; rules: the hand-written rules, for comparison.",
-    )(func)
-
-
 @main.command("train")
 @click.argument(
     "folders", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path)
@@ -156,6 +130,94 @@ def train_command(folders: tuple[Path, ...], out_file: Path | None) -> None:
     )
 
 
+def extraction_options(func):
+    """The options `build` and `extract` share: which extractor, where it runs, its limits."""
+    options = [
+        click.option(
+            "--extractor",
+            type=click.Choice(EXTRACTORS),
+            default=DEFAULT_EXTRACTOR,
+            show_default=True,
+            help="learned: the trained model; rules: the hand-written rules, for comparison.",
+        ),
+        click.option(
+            "--model",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="A model file written by `stancegraph train` (default: the shipped model).",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=0),
+            default=None,
+            envvar="STANCEGRAPH_WORKERS",
+            help="Local worker processes for extraction (default: all cores; 0: in this "
+            "process, without the time and memory budgets). The output is the same for any "
+            "number.",
+        ),
+        click.option(
+            "--dask",
+            "dask_address",
+            metavar="ADDRESS",
+            help="Extract on an existing dask.distributed cluster (e.g. tcp://host:8786) "
+            "instead of local workers; the same output.",
+        ),
+        click.option(
+            "--max-chars",
+            type=click.IntRange(min=1000),
+            default=DEFAULT_MAX_CHARS,
+            show_default=True,
+            help="Texts longer than this are cut into parts at paragraph breaks (or skipped, "
+            "with --too-long skip).",
+        ),
+        click.option(
+            "--too-long",
+            type=click.Choice(TOO_LONG),
+            default="split",
+            show_default=True,
+            help="What to do with a text over --max-chars.",
+        ),
+        click.option(
+            "--article-timeout",
+            type=click.FloatRange(min=0.1),
+            default=DEFAULT_TIMEOUT,
+            show_default=True,
+            help="Seconds one article may take; its worker is then replaced and the article "
+            "reported as skipped.",
+        ),
+        click.option(
+            "--article-memory",
+            type=click.IntRange(min=100),
+            default=DEFAULT_MEMORY_MB,
+            show_default=True,
+            help="MB of memory a worker may use on one article; likewise replaced above it.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _options(kw: dict) -> tuple[Options, str]:
+    """Options and the too-long policy from the shared extraction options."""
+    if kw["dask_address"] and kw["workers"]:
+        raise Failure("give --workers or --dask, not both", 2)
+    options = Options(
+        extractor=kw["extractor"],
+        model=None if kw["model"] is None else str(kw["model"]),
+        workers=all_cores() if kw["workers"] is None else kw["workers"],
+        dask=kw["dask_address"],
+        max_chars=kw["max_chars"],
+        timeout=kw["article_timeout"],
+        memory_mb=kw["article_memory"],
+    )
+    return options, kw["too_long"]
+
+
+def _warn_skipped(skipped: list[tuple[str, str]]) -> None:
+    for path, reason in skipped:
+        click.echo(f"warning: skipped {printable(path)}: {printable(reason)}", err=True)
+
+
 @main.command("build")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -164,7 +226,8 @@ def train_command(folders: tuple[Path, ...], out_file: Path | None) -> None:
     default=DEFAULT_OUT,
     show_default=True,
     type=click.Path(path_type=Path),
-    help="Folder for stancegraph.ttl, stancegraph.trig, store/ and index.html.",
+    help="Folder for stancegraph.ttl, stancegraph.trig, store/ and index.html (each build "
+    "a new generation; `current` points to the latest).",
 )
 @click.option(
     "--registry",
@@ -174,18 +237,15 @@ def train_command(folders: tuple[Path, ...], out_file: Path | None) -> None:
     help="An ICE 287(g) registry sheet (xlsx; repeat for more) used as a gazetteer: agencies "
     "it lists in a state the article names get that state and their county.",
 )
-@extractor_options
+@extraction_options
 def build_command(
-    sources: tuple[Path, ...],
-    out_dir: Path,
-    registry_sheets: tuple[Path, ...],
-    extractor: str,
-    model,
+    sources: tuple[Path, ...], out_dir: Path, registry_sheets: tuple[Path, ...], **kw
 ) -> None:
     """Extract every stance from SOURCES (folders or .txt/.html/.jsonl files; default seeds/)
     and write the graph files, the store and the view to --out."""
     if out_dir.exists() and not out_dir.is_dir():
         raise Failure(f"--out {out_dir} is a file, not a folder", 2)
+    options, too_long = _options(kw)
     gazetteer = None
     if registry_sheets:
         from stancegraph import registry
@@ -197,17 +257,16 @@ def build_command(
             sources or DEFAULT_SOURCES,
             out_dir,
             progress=bar,
+            options=options,
+            too_long=too_long,
             gazetteer=gazetteer,
-            extractor=extractor,
-            model=model,
         )
     finally:
         if bar is not None:
             bar.close()
+    _warn_skipped(report.skipped)
     skipped = f" ({len(report.skipped)} skipped)" if report.skipped else ""
     click.echo(f"read {_count(report.articles, 'article')}{skipped}")
-    for path, reason in report.skipped:
-        click.echo(f"  skipped {path}: {reason}")
     click.echo(
         f"extracted {_count(report.stances, 'stance')} about "
         f"{_count(report.entities, 'entity', 'entities')} ({_count(report.triples, 'triple')})"
@@ -230,12 +289,12 @@ def build_command(
     show_default=True,
     help="jsonl: one stance record a line (DESIGN.md); the others: the RDF of docs/graph.md.",
 )
-@extractor_options
-def extract_command(sources: tuple[Path, ...], fmt: str, extractor: str, model) -> None:
+@extraction_options
+def extract_command(sources: tuple[Path, ...], fmt: str, **kw) -> None:
     """Extract stances from SOURCES to stdout, without touching any store."""
-    articles, stances, skipped = extract(sources, extractor=extractor, model=model)
-    for path, reason in skipped:
-        click.echo(f"warning: skipped {path}: {reason}", err=True)
+    options, too_long = _options(kw)
+    articles, stances, skipped = extract(sources, options=options, too_long=too_long)
+    _warn_skipped(skipped)
     if fmt == "jsonl":
         out = "".join(json.dumps(s.to_record(), ensure_ascii=False) + "\n" for s in stances)
         _stdout(out.encode("utf-8"))
@@ -562,6 +621,13 @@ class _ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped, so a file name cannot forge a line of output."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

@@ -8,6 +8,8 @@ DESIGN.md (a contract: extend, never rename).
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 ACTOR_TYPES = ("jurisdiction", "agency", "government_body", "federal_agency", "official", "group")
@@ -26,6 +28,28 @@ RELATIONS = {
 }
 
 DEFAULT_BASE_IRI = "https://w3id.org/stancegraph/id/"
+
+
+def slug(text: str) -> str:
+    """A lower-case ASCII IRI segment: "Los Angeles County Sheriff’s Department" ->
+    "los-angeles-county-sheriffs-department", "287(g)" -> "287-g", "Peñasco" -> "penasco".
+    A name whose letters do not all survive the folding to ASCII ("名前", "Straße") gets a
+    short hash of the exact name as well, so two such names never share a segment."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    folded = re.sub(r"['`]", "", folded).lower()
+    out = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    if _alnum_count(folded) < _alnum_count(unicodedata.normalize("NFKD", text)):
+        return f"{out or 'x'}-{short_hash(text)}"
+    return out or f"x-{short_hash(text)}"
+
+
+def short_hash(text: str) -> str:
+    """Eight hex digits of the SHA-256 of `text`: enough to tell names in one corpus apart."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _alnum_count(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
 
 
 @dataclass(frozen=True)

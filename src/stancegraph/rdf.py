@@ -18,7 +18,6 @@ import io
 import json
 import logging
 import re
-import unicodedata
 import warnings
 from collections.abc import Iterable
 from datetime import date as _date
@@ -31,7 +30,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.plugins.serializers.trig import TrigSerializer
 
 from stancegraph import __version__
-from stancegraph.model import DEFAULT_BASE_IRI, RELATIONS, Article, Entity, Stance
+from stancegraph.model import DEFAULT_BASE_IRI, RELATIONS, Article, Entity, Stance, short_hash, slug
 
 
 class _Namespaces(dict):
@@ -98,15 +97,6 @@ POLARITIES = {"oppose": SG.Oppose, "support": SG.Support}
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/stancegraph/ns")  # the named graph of ontology.ttl
 
 
-def slug(text: str) -> str:
-    """A lower-case ASCII IRI segment: "Los Angeles County Sheriff’s Department" ->
-    "los-angeles-county-sheriffs-department", "287(g)" -> "287-g", "d01.txt" -> "d01-txt"."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    folded = re.sub(r"['’‘`]", "", folded.replace("’", "'")).lower()
-    out = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-    return out or "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-
-
 def base_of(base_iri: str) -> str:
     return base_iri if base_iri.endswith(("/", "#")) else base_iri + "/"
 
@@ -116,12 +106,18 @@ def entity_iri(entity: Entity, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
     return URIRef(entity.id) if entity.id else URIRef(base_of(base_iri) + slug(entity.name))
 
 
+def doc_segment(doc: str) -> str:
+    """An article's IRI segment: the slug of its doc id and a hash of the exact id, so
+    "a b.txt", "a-b.txt" and "A_B.txt" (one slug) are three articles."""
+    return f"{slug(doc)}-{short_hash(doc)}"
+
+
 def article_iri(doc: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
-    return URIRef(f"{base_of(base_iri)}article/{slug(doc)}")
+    return URIRef(f"{base_of(base_iri)}article/{doc_segment(doc)}")
 
 
 def graph_iri(doc: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
-    return URIRef(f"{base_of(base_iri)}graph/{slug(doc)}")
+    return URIRef(f"{base_of(base_iri)}graph/{doc_segment(doc)}")
 
 
 def publisher_iri(outlet: str, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:

@@ -1011,11 +1011,23 @@ def _write(ds: Dataset, path: Path, build, store) -> list[Path]:
     if (path / "CURRENT").is_file():  # a store directory itself
         store.write_store(trig, path)
         return [path]
-    path.mkdir(parents=True, exist_ok=True)
-    build.write_atomic(path / build.TURTLE_FILE, rdf.serialize(ds, "turtle"))
-    build.write_atomic(path / build.TRIG_FILE, trig)
-    store.write_store(trig, path / build.STORE_DIR)
-    return [path / build.TURTLE_FILE, path / build.TRIG_FILE, path / build.STORE_DIR]
+    # a graph folder: a new generation, switched in as a build switches one (generations.py)
+    from stancegraph.generations import Output, OutputError
+
+    try:
+        with Output(path) as output:
+            build.write_atomic(output.folder / build.TURTLE_FILE, rdf.serialize(ds, "turtle"))
+            build.write_atomic(output.folder / build.TRIG_FILE, trig)
+            store.write_store(trig, output.folder / build.STORE_DIR)
+            files = [build.TURTLE_FILE, build.TRIG_FILE, build.STORE_DIR]
+            write_view = build._optional("stancegraph.viz", "write_view")
+            if write_view is not None:
+                write_view(output.folder / build.STORE_DIR, output.folder / build.VIEW_FILE)
+                files.append(build.VIEW_FILE)
+            output.publish()
+    except OutputError as err:
+        raise store.StoreError(str(err)) from None
+    return [path / name for name in files]
 
 
 def _one_line(err: BaseException) -> str:

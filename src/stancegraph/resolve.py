@@ -34,7 +34,7 @@ from importlib import resources
 from stancegraph.extract.coref import spells
 from stancegraph.extract.lexicon import load_lexicon
 from stancegraph.extract.mentions import STATE_ABBREVIATIONS, US_STATES
-from stancegraph.model import DEFAULT_BASE_IRI, Entity, Stance
+from stancegraph.model import DEFAULT_BASE_IRI, Entity, Stance, slug
 
 PLACE_ABBREVIATIONS = {
     r"\bl\.?\s?a\.?(?=\s|$)": "los angeles",
@@ -56,15 +56,6 @@ STATE_BODIES = {
 GOVERNORS = {"gov", "governor"}
 
 
-def slug(text: str) -> str:
-    """A readable, stable IRI path segment: lower case, ASCII letters and digits, dashes."""
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    ascii_text = re.sub(r"['’]", "", ascii_text)
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
-
-
 def name_key(name: str, kind: str) -> str:
     """What two names of the same thing have in common."""
     lexicon = load_lexicon()
@@ -79,7 +70,7 @@ def name_key(name: str, kind: str) -> str:
     low = AGENCY_FORMS.sub("sheriff", low)
     low = re.sub(r"\bpolice dept\b|\bpolice department\b", "police", low)
     low = re.sub(r"^city of\s+", "", low) if kind == "jurisdiction" else low
-    low = re.sub(r"[^a-z0-9()]+", " ", low).strip()
+    low = re.sub(r"[^\w()]+|_", " ", low).strip()  # letters of any script: 名前 is not 記事
     return f"{kind_family(kind)}:{low}"
 
 

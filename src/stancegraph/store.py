@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -95,18 +96,24 @@ def write_store(trig: bytes, path: Path, fmt: str = "trig") -> None:
     so a failed load never leaves a half-written store behind.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; readers may be other users
+    except OSError as exc:
+        raise StoreError(f"cannot write the store at {path}: {exc.strerror or exc}") from exc
     try:
         store = ox.Store(str(tmp))
         try:
             # lenient: skip re-validating IRIs that rdf.py already wrote; ~20% faster at 1M
             store.bulk_load(trig, _LOAD_FORMATS[fmt], lenient=True)
+            merge_default_graph(store)
+            store.flush()
+            store.optimize()
         except SyntaxError as exc:
             raise StoreError(f"cannot load the graph into the store: {_one_line(exc)}") from exc
-        merge_default_graph(store)
-        store.flush()
-        store.optimize()
+        except OSError as exc:  # disk full, ...: RocksDB's message names the file
+            raise StoreError(f"cannot write the store at {path}: {_one_line(exc)}") from exc
         del store
         old = None
         if path.exists():
@@ -128,7 +135,8 @@ def add_graph(path: Path, named_graph_iri: str, triples_nt: bytes) -> None:
     transaction: readers see the old graphs or the new ones, never half of them.
     """
     path = Path(path)
-    target = path if _is_store_dir(path) else path / STORE_DIR
+    resolved = resolve_graph(path)  # the current generation's store
+    target = resolved if _is_store_dir(resolved) else resolved / STORE_DIR
     if not _is_store_dir(target):
         raise StoreError(f"{path}: not a store directory (a folder from `stancegraph build`)")
     graph = f"<{named_graph_iri}>"
@@ -193,35 +201,51 @@ def open_store(graph: Path) -> ox.Store:
     graph = Path(graph)
     if not graph.exists():
         raise StoreError(f"no graph at {graph}")
-    if graph.is_file():
-        fmt = _FILE_FORMATS.get(graph.suffix.lower())
+    path = resolve_graph(graph)  # messages name the path as given
+    if path.is_file():
+        fmt = _FILE_FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise StoreError(f"{graph}: not a store or an RDF file (.ttl, .trig, .nt, .nq)")
         store = ox.Store()
         try:
-            store.load(path=str(graph), format=fmt)
+            store.load(path=str(path), format=fmt)
         except (SyntaxError, OSError, ValueError) as exc:
             raise StoreError(f"{graph}: {_one_line(exc)}") from exc
         merge_default_graph(store)
         return store
-    if _is_store_dir(graph):
-        return _open_dir(graph)
-    if _is_store_dir(graph / STORE_DIR):
-        return _open_dir(graph / STORE_DIR)
-    if (graph / GRAPH_FILE).is_file():
-        return open_store(graph / GRAPH_FILE)
+    if _is_store_dir(path):
+        return _open_dir(path, graph)
+    if _is_store_dir(path / STORE_DIR):
+        return _open_dir(path / STORE_DIR, graph / STORE_DIR)
+    if (path / GRAPH_FILE).is_file():
+        return open_store(path / GRAPH_FILE)
     raise StoreError(f"{graph}: holds neither a store nor {GRAPH_FILE}; run `stancegraph build`")
+
+
+def resolve_graph(graph: Path) -> Path:
+    """The folder a graph path stands for, with a build's `current` link followed once, so a
+    reader reads one generation even while a build switches to the next (generations.py)."""
+    graph = Path(os.path.realpath(graph))
+    if (graph / "current").is_dir():
+        graph = Path(os.path.realpath(graph / "current"))
+    return graph
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _is_store_dir(path: Path) -> bool:
     return path.is_dir() and (path / "CURRENT").is_file()
 
 
-def _open_dir(path: Path) -> ox.Store:
+def _open_dir(path: Path, shown: Path) -> ox.Store:
     try:
         return ox.Store.read_only(str(path))
     except OSError as exc:
-        raise StoreError(f"cannot open the store at {path}: {_one_line(exc)}") from exc
+        raise StoreError(f"cannot open the store at {shown}: {_one_line(exc)}") from exc
 
 
 def graph_view(graph: Path) -> Path | None:

@@ -4,6 +4,7 @@ else the article's date."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 
@@ -122,9 +123,24 @@ def estimate_article_date(text: str) -> str | None:
 
 def stance_date(doc, start: int, end: int, article_date: str | None) -> str | None:
     """The first DATE entity of the evidence that parses, else the article's date."""
-    for ent in doc.ents:
-        if ent.label_ == "DATE" and start <= ent.start_char < end:
-            parsed = parse_date(ent.text, article_date)
-            if parsed:
-                return parsed
+    starts, ents = _date_entities(doc)
+    for ent in ents[bisect.bisect_left(starts, start) :]:
+        if ent.start_char >= end:
+            break
+        parsed = parse_date(ent.text, article_date)
+        if parsed:
+            return parsed
     return article_date
+
+
+def _date_entities(doc) -> tuple[list[int], list]:
+    """The DATE entities of a Doc in text order, with their start offsets, found once per Doc
+    (scanning `doc.ents` for every stance made long articles quadratic)."""
+    found = doc.user_data.get(_DATES_KEY)
+    if found is None:
+        ents = [ent for ent in doc.ents if ent.label_ == "DATE"]
+        found = doc.user_data[_DATES_KEY] = ([ent.start_char for ent in ents], ents)
+    return found
+
+
+_DATES_KEY = "stancegraph.date_entities"

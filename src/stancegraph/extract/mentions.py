@@ -19,6 +19,27 @@ from stancegraph.extract.lexicon import Lexicon
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
+
+def doc_text(doc) -> str:
+    """`doc.text`, built once per Doc: spaCy joins every token again on each access, which
+    made loops over a long article's mentions quadratic."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+def straight_text(doc) -> str:
+    """The article's text with curly apostrophes made straight (same length), built once."""
+    text = doc.user_data.get(_STRAIGHT_KEY)
+    if text is None:
+        text = doc.user_data[_STRAIGHT_KEY] = doc_text(doc).translate(APOSTROPHES)
+    return text
+
+
+_TEXT_KEY = "stancegraph.text"
+_STRAIGHT_KEY = "stancegraph.straight_text"
+
 US_STATES = {
     "Alabama",
     "Alaska",
@@ -133,6 +154,7 @@ OUTLET_WORDS = re.compile(
 DATELINE = re.compile(
     r"^[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][A-Za-z.]{1,12})?\s*(?:\([A-Z0-9 ]+\)\s*)?[—–»(-]"
 )
+DATELINE_AT = re.compile(DATELINE.pattern[1:])  # matched at an offset: pattern.match(text, pos)
 # Courts decide cases; they are not parties taking positions ("Commissioners Court" in Texas
 # is a county's governing body, not a court).
 COURTS = re.compile(
@@ -146,6 +168,7 @@ INSTITUTION_SUFFIX = re.compile(
     r"Board of Supervisors|Board of Commissioners|County Commission|City Council|Town Council|"
     r"County Council|Commission|Jail Trust|Council)\b"
 )
+INSTITUTION_SUFFIX_AT = re.compile(INSTITUTION_SUFFIX.pattern[1:])
 
 
 @dataclass
@@ -252,10 +275,11 @@ def _token_span(doc, start: int, end: int):
 def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
     """Gazetteer targets, then definite descriptions that may refer back to one."""
     mentions: list[Mention] = []
-    taken = [False] * (len(doc.text) + 1)
+    text = doc_text(doc)
+    taken = [False] * (len(text) + 1)
     for entry in lexicon.targets:
         for pattern in entry.patterns:
-            for match in pattern.finditer(doc.text):
+            for match in pattern.finditer(text):
                 start, end = match.span()
                 if any(taken[start:end]):
                     continue
@@ -283,11 +307,11 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                 )
     # "the Priority Enforcement Program (PEP)": later "PEP" is the same program
     for m in list(mentions):
-        acronym = re.match(r"\s*\(([A-Z]{2,6})\)", doc.text[m.end : m.end + 10])
+        acronym = re.match(r"\s*\(([A-Z]{2,6})\)", text[m.end : m.end + 10])
         initials = "".join(w[0] for w in re.findall(r"[A-Z][a-z]+", m.surface))
         if not acronym or acronym.group(1) != initials or m.anaphor_types:
             continue  # "(ICE)" after "a partnership with Immigration and Customs Enforcement"
-        for later in re.finditer(rf"\b{acronym.group(1)}\b", doc.text[m.end + acronym.end() :]):
+        for later in re.finditer(rf"\b{acronym.group(1)}\b", text[m.end + acronym.end() :]):
             start = m.end + acronym.end() + later.start()
             span = _token_span(doc, start, start + len(acronym.group(1)))
             if span is None or any(taken[start : start + len(acronym.group(1))]):
@@ -405,13 +429,13 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
         for alias in (known.name, *known.aliases):
             flags = 0 if alias.isupper() else re.IGNORECASE
             pattern = r"(?<![\w-])" + re.escape(alias).replace("\\'", "['’]?") + r"(?![\w-])"
-            for match in re.finditer(pattern, doc.text, flags):
+            for match in re.finditer(pattern, doc_text(doc), flags):
                 spans.append((match.start(), match.end(), "KNOWN", known.name))
     for ent in doc.ents:
         if ent.label_ in ("ORG", "GPE", "PERSON", "NORP", "FAC", "LOC"):
             spans.append((ent.start_char, ent.end_char, ent.label_, None))
     # institutions the NER misses, by how their names are built
-    for match in INSTITUTION_NAME.finditer(doc.text):
+    for match in INSTITUTION_NAME.finditer(doc_text(doc)):
         spans.append((match.start(1), match.end(1), "ORG", None))
     # longest first, then earliest; drop overlaps
     spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
@@ -481,12 +505,11 @@ BODY_OF_PLACE = re.compile(
 def _bodies_of_places(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Mention]:
     """ "the city council in Iowa City" -> Iowa City City Council."""
     out = []
+    text = doc_text(doc)
     for m in mentions:
-        match = BODY_OF_PLACE.search(
-            doc.text[max(0, m.start - 40) : m.start].translate(APOSTROPHES)
-        )
+        match = BODY_OF_PLACE.search(text[max(0, m.start - 40) : m.start].translate(APOSTROPHES))
         if m.type == "jurisdiction" and match:
-            start = m.start - (len(doc.text[max(0, m.start - 40) : m.start]) - match.start())
+            start = m.start - (len(text[max(0, m.start - 40) : m.start]) - match.start())
             span = _token_span(doc, start, m.end)
             institution = match.group(1).title().replace("'S", "'s")
             name = f"{m.name} {institution}"
@@ -675,30 +698,31 @@ def _collective_members(doc, mentions: list[Mention]) -> list[Mention]:
 
 
 STATE_CHAPTER = re.compile(r"^ of (?:the )?([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
+STATE_CHAPTER_AT = re.compile(STATE_CHAPTER.pattern[1:])
 
 
 def _chapter_mention(doc, lexicon, start: int, end: int) -> Mention | None:
     span = _token_span(doc, start, end)
     if span is None:
         return None
-    return Mention.of_span("actor", clean_name(doc.text[start:end]), "group", span)
+    return Mention.of_span("actor", clean_name(doc_text(doc)[start:end]), "group", span)
 
 
 def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | None:
-    text = doc.text
+    text = doc_text(doc)
     if label in ("GPE", "ORG", "KNOWN", "FAC", "LOC", "NORP"):
         # "Orange County" + " Sheriff's Department" -> one agency name
-        tail = INSTITUTION_SUFFIX.match(text[end:].translate(APOSTROPHES))
+        tail = INSTITUTION_SUFFIX_AT.match(straight_text(doc), end)
         if tail and label != "KNOWN":
-            end = end + tail.end()
+            end = tail.end()
             label = "ORG"
         before = text[max(0, start - 8) : start]
         if before.endswith("City of ") and label == "GPE":
             start -= len("City of ")
-        chapter = STATE_CHAPTER.match(text[end:])
+        chapter = STATE_CHAPTER_AT.match(text, end)
         if label == "KNOWN" and chapter and chapter.group(1) in US_STATES:
             # "the ACLU of Rhode Island" is a state chapter, an organisation of its own
-            return _chapter_mention(doc, lexicon, start, end + chapter.end())
+            return _chapter_mention(doc, lexicon, start, chapter.end())
     span = _token_span(doc, start, end)
     if span is None:
         return None
@@ -736,8 +760,8 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
     if re.search(r"(?:Act|Law|Ordinance|Program|Agreement|Policy)$", name):
         return None  # a law or program's name is a target, not an actor
     line_start = text.rfind("\n", 0, start) + 1
-    dateline = DATELINE.match(text[line_start:])
-    if dateline and start < line_start + dateline.end() and label != "PERSON":
+    dateline = DATELINE_AT.match(text, line_start)
+    if dateline and start < dateline.end() and label != "PERSON":
         return None  # a dateline ("PROVIDENCE, R.I. —", "HOUSTON (AP) —")
     if label != "KNOWN" and (OUTLET_WORDS.search(name) or COURTS.search(name)) or "/" in name:
         return None

@@ -301,6 +301,7 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
     """One stance per (actor, stance, target): the first, most confident evidence wins."""
     best: dict[tuple[str, str, str], Stance] = {}
     order: list[tuple[str, str, str]] = []
+    article_date = _article_date(article)  # once: it reads the whole text
     for f in findings:
         if f.actor.name == f.target.name:
             continue
@@ -331,7 +332,7 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
             target=entity_of(f.target),
             evidence=evidence,
             on_behalf_of=on_behalf_of(f.actor),
-            date=dates.stance_date(doc, start, end, _article_date(article)),
+            date=dates.stance_date(doc, start, end, article_date),
             confidence=max(0.05, min(0.99, confidence)),
         )
         key = (f.actor.name, f.stance, f.target.name)

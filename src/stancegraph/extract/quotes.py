@@ -16,7 +16,7 @@ import re
 from collections import Counter
 
 from stancegraph.extract.lexicon import Lexicon
-from stancegraph.extract.mentions import Mention
+from stancegraph.extract.mentions import Mention, doc_text
 from stancegraph.extract.stances import FIRST_PERSON, Finding, SentenceReader
 
 EVALUATION_DEPTH = 2  # only words near the top of the parse judge what the sentence is about
@@ -35,7 +35,7 @@ class QuoteReader:
         self.actors = actors
         self.targets = targets
         self.sents = list(doc.sents)
-        self.quotes = [(m.start(), m.end()) for m in QUOTE.finditer(doc.text)]
+        self.quotes = [(m.start(), m.end()) for m in QUOTE.finditer(doc_text(doc))]
         self.speaker_of: dict[int, Mention] = {}  # sentence start char -> speaker
         self._attribute()
 
@@ -131,7 +131,7 @@ class QuoteReader:
             key=lambda s: s.start_char,
         )
         # a blank line ends a paragraph; news copy often breaks lines within one
-        return "\n\n" in self.doc.text[a.end_char - 1 : b.start_char + 1].replace(" ", "")
+        return "\n\n" in doc_text(self.doc)[a.end_char - 1 : b.start_char + 1].replace(" ", "")
 
     # ------------------------------------------------------------ first person
 

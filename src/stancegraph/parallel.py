@@ -1,0 +1,349 @@
+"""Extraction mapped over a corpus: in this process, in local worker processes, or on a Dask
+cluster. Every way gives the same records in the same order (the corpus order).
+
+    for outcome in extract_all(articles, Options(workers=2)):
+        outcome.article, outcome.stances, outcome.problem   # problem: why it has no stances
+
+Extraction is a pure function of one article (`prepare.extract_article` with an extractor),
+so the map is free to run articles anywhere and in any order; results are put back in
+corpus order before they are yielded, so records stream out deterministically.
+
+Local workers are guarded: an article that runs longer than `timeout` seconds, or makes
+its worker use more than `memory_mb` MB, gets its worker killed and replaced, and is
+reported with the reason; the rest of the corpus goes on. A worker that dies (a crash in
+the parser) is replaced the same way. On a Dask cluster the workers' own `--memory-limit`
+bounds memory (an article whose worker is killed repeatedly is reported); the time budget
+is not applied there (Dask cannot stop a running task).
+
+The extractor is named, not passed: each worker resolves the name (a key of EXTRACTORS, or
+"package.module:function" for one of your own) and loads its model once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache, partial
+from multiprocessing.connection import wait
+
+from stancegraph.extract import DEFAULT_EXTRACTOR
+from stancegraph.model import Article, Stance
+from stancegraph.prepare import DEFAULT_MAX_CHARS, extract_article
+
+DEFAULT_TIMEOUT = 300.0  # seconds one article may take in a local worker
+DEFAULT_MEMORY_MB = 3000  # resident memory a local worker may reach on one article
+WINDOW = 64  # articles in flight per worker at most (bounds the reorder buffer)
+POLL = 0.25  # seconds between budget checks
+DASK_CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
+WARM_UP = Article(doc="warm-up", text="The council voted to join the program.")
+
+
+class ParallelError(Exception):
+    """The map cannot run at all (no such extractor, no cluster at the address)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to extract: which extractor, where, and within what limits."""
+
+    extractor: str = DEFAULT_EXTRACTOR
+    model: str | None = None  # a model file of `stancegraph train` (the learned extractor)
+    workers: int = 0  # 0: in this process; N >= 1: N local worker processes
+    dask: str | None = None  # the address of a dask.distributed scheduler
+    max_chars: int = DEFAULT_MAX_CHARS  # longer texts are cut into parts of this size
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int = DEFAULT_MEMORY_MB
+
+
+IN_PROCESS = Options()  # the library default: extraction in this process, no budgets
+
+
+@dataclass
+class Outcome:
+    """One article's result: its stances, or the problem that left it without any."""
+
+    article: Article
+    stances: list[Stance] = field(default_factory=list)
+    problem: str | None = None
+
+
+def all_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@cache
+def load_extractor(name: str, model: str | None = None) -> Callable[[list[Article]], list[Stance]]:
+    """The extraction function of an extractor name (one of stancegraph.extract.EXTRACTORS,
+    or "package.module:function" for one of your own), imported once per process; `model`
+    a model file for the learned extractor, read once per process."""
+    from stancegraph.extract import EXTRACTORS, extract_stances
+
+    if name in EXTRACTORS:
+        trained = None
+        if model is not None:
+            from stancegraph.extract.learned import ModelFileError, read_model
+
+            try:
+                trained = read_model(model)
+            except ModelFileError as err:
+                raise ParallelError(str(err)) from None
+        return partial(extract_stances, extractor=name, model=trained)
+    if ":" not in name:
+        known = ", ".join(EXTRACTORS)
+        raise ParallelError(f"no extractor named {name!r} (known: {known}, or module:function)")
+    module, _, function = name.partition(":")
+    try:
+        return getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as err:
+        raise ParallelError(f"cannot load the extractor {name!r}: {_one_line(err)}") from None
+
+
+def extract_one(
+    article: Article, extractor: str, max_chars: int = DEFAULT_MAX_CHARS, model: str | None = None
+):
+    """The stances of one article with the named extractor (what every worker runs)."""
+    return extract_article(article, load_extractor(extractor, model), max_chars)
+
+
+def extract_all(
+    articles: Iterable[Article],
+    options: Options = IN_PROCESS,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Outcome]:
+    """Outcomes of every article, in the order given; `progress(done)` after each one."""
+    load_extractor(options.extractor, options.model)  # a bad name or model fails here, once
+    if options.dask:
+        outcomes = _on_dask(articles, options)
+    elif options.workers >= 1:
+        outcomes = _on_workers(articles, options)
+    else:
+        outcomes = _inline(articles, options)
+    for done, outcome in enumerate(outcomes, start=1):
+        if progress is not None:
+            progress(done)
+        yield outcome
+
+
+def _inline(articles: Iterable[Article], options: Options) -> Iterator[Outcome]:
+    """In this process: no isolation, no budget (a library call on a few articles)."""
+    for article in articles:
+        try:
+            yield Outcome(
+                article,
+                extract_one(article, options.extractor, options.max_chars, options.model),
+            )
+        except Exception as err:  # noqa: BLE001 - one article's failure is reported, not fatal
+            yield Outcome(article, problem=f"extraction failed: {_one_line(err)}")
+
+
+# ---------------------------------------------------------------- local worker processes
+
+
+def _worker_main(conn, extractor: str, max_chars: int, model: str | None) -> None:
+    """A worker: load the extractor, then extract (index, article) jobs until told to stop."""
+    try:  # the model is loaded before the first article's clock starts
+        load_extractor(extractor, model)([WARM_UP])
+    except Exception as err:  # noqa: BLE001 - reported to the parent, which stops the map
+        conn.send(("failed", None, _one_line(err)))
+        return
+    conn.send(("ready", None, None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        index, article = job
+        try:
+            conn.send(("done", index, extract_one(article, extractor, max_chars, model)))
+        except Exception as err:  # noqa: BLE001 - one article's failure is reported
+            debug = os.environ.get("STANCEGRAPH_DEBUG")
+            conn.send(("error", index, traceback.format_exc() if debug else _one_line(err)))
+
+
+class _Worker:
+    """One worker process, its pipe, and the article it is working on."""
+
+    def __init__(self, ctx, options: Options):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main,
+            args=(child, options.extractor, options.max_chars, options.model),
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.job: int | None = None  # index of the article it is extracting
+        self.since = 0.0
+
+    def give(self, index: int, article: Article) -> None:
+        self.conn.send((index, article))
+        self.job, self.since = index, time.monotonic()
+
+    def memory_mb(self) -> float:
+        import psutil  # the worker's resident memory, portably
+
+        try:
+            return psutil.Process(self.process.pid).memory_info().rss / 1e6
+        except psutil.Error:
+            return 0.0
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+    def stop(self) -> None:
+        if not self.ready:  # still loading its model: nothing to finish
+            self.kill()
+            return
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outcome]:
+    """N local processes, one article at a time each; budgets checked every POLL seconds."""
+    ctx = mp.get_context("spawn")  # a fresh interpreter: nothing inherited, memory its own
+    workers = [_Worker(ctx, options) for _ in range(options.workers)]
+    pending = iter(enumerate(articles))
+    in_flight: dict[int, Article] = {}  # given to a worker, no result back yet
+    results: dict[int, Outcome] = {}
+    next_out = 0
+    exhausted = False
+    try:
+        while True:
+            # give every idle, ready worker the next article (within the window)
+            for w in workers:
+                if not w.ready or w.job is not None:
+                    continue
+                if exhausted or len(in_flight) + len(results) >= WINDOW * len(workers):
+                    continue
+                item = next(pending, None)
+                if item is None:
+                    exhausted = True
+                    continue
+                in_flight[item[0]] = item[1]
+                w.give(*item)
+            if exhausted and not in_flight:
+                break
+            for conn in wait([w.conn for w in workers], timeout=POLL):
+                w = next(w for w in workers if w.conn is conn)
+                try:
+                    kind, index, payload = conn.recv()
+                except (EOFError, OSError):  # the worker died
+                    w.process.join(timeout=5)
+                    died = f"the extraction worker died (exit code {w.process.exitcode})"
+                    if w.job is None:
+                        raise ParallelError(died) from None
+                    _finish(w, in_flight, results, died)
+                    workers[workers.index(w)] = _replace(w, ctx, options)
+                    continue
+                if kind == "failed":
+                    raise ParallelError(f"an extraction worker could not start: {payload}")
+                if kind == "ready":
+                    w.ready = True
+                elif kind == "done":
+                    results[index] = Outcome(in_flight.pop(index), payload)
+                    w.job = None
+                else:
+                    _finish(w, in_flight, results, f"extraction failed: {payload}")
+            now = time.monotonic()
+            for i, w in enumerate(workers):  # budgets
+                if w.job is None:
+                    continue
+                if now - w.since > options.timeout:
+                    why = f"took longer than {options.timeout:g} s to extract (stopped)"
+                elif (used := w.memory_mb()) > options.memory_mb:
+                    why = f"needed more than {options.memory_mb} MB to extract ({used:.0f} MB)"
+                else:
+                    continue
+                w.kill()
+                _finish(w, in_flight, results, why)
+                workers[i] = _Worker(ctx, options)
+            while next_out in results:
+                yield results.pop(next_out)
+                next_out += 1
+        while next_out in results:
+            yield results.pop(next_out)
+            next_out += 1
+    finally:
+        for w in workers:
+            w.stop()
+
+
+def _finish(w: _Worker, in_flight: dict, results: dict, problem: str) -> None:
+    results[w.job] = Outcome(in_flight.pop(w.job), problem=problem)
+    w.job = None
+
+
+def _replace(w: _Worker, ctx, options: Options) -> _Worker:
+    w.kill()
+    return _Worker(ctx, options)
+
+
+# ---------------------------------------------------------------- a Dask cluster
+
+
+def _on_dask(articles: Iterable[Article], options: Options) -> Iterator[Outcome]:
+    """Each article a task on an existing dask.distributed cluster; results in corpus order."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ParallelError(
+            "--dask needs dask.distributed: pip install 'dask[distributed]'"
+        ) from None
+    try:
+        client = Client(options.dask, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        where = options.dask
+        raise ParallelError(
+            f"cannot reach the Dask scheduler at {where}: {_one_line(err)}"
+        ) from None
+    try:
+        window = WINDOW * max(1, sum(client.nthreads().values()))
+        pending = iter(articles)
+        queue: list = []  # (article, future), in corpus order
+        while True:
+            while len(queue) < window and (article := next(pending, None)) is not None:
+                future = client.submit(
+                    extract_one,
+                    article,
+                    options.extractor,
+                    options.max_chars,
+                    options.model,
+                    pure=False,
+                )
+                queue.append((article, future))
+            if not queue:
+                break
+            article, future = queue.pop(0)
+            try:
+                yield Outcome(article, future.result())
+            except Exception as err:  # noqa: BLE001 - the task's error, or KilledWorker
+                problem = f"extraction failed on the cluster: {_one_line(err)}"
+                yield Outcome(article, problem=problem)
+    finally:
+        client.close()
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())[:300]
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
