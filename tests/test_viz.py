@@ -125,7 +125,8 @@ def test_an_empty_graph_gives_an_empty_page(tmp_path):
     path = write_graph(tmp_path / "empty.trig", ([], []))
     report = viz.write_view(path, tmp_path / "empty.html")
     assert (report.nodes, report.edges, report.stances) == (0, 0, 0)
-    assert "<canvas" not in report.path.read_text()  # drawn by the script, not written
+    data = page_json(report.path.read_text())
+    assert (data["nodes"], data["edges"], data["stances"]) == ([], [], [])
 
 
 # ---------------------------------------------------------------- views and names
@@ -171,33 +172,46 @@ def test_an_unknown_name_suggests_close_matches(view):
 # ---------------------------------------------------------------- the page
 
 
+def page_json(page: str) -> dict:
+    return json.loads(re.search(r'id="sg-data">(.*?)</script>', page, re.S).group(1))
+
+
+def inline_blocks(page: str, tag: str) -> list[str]:
+    return re.findall(rf"<{tag}>(.*?)</{tag}>", page, re.S)
+
+
 def test_page_is_self_contained(page):
     assert re.search(r"""<(script|link|img|iframe)[^>]*\s(src|href)\s*=""", page) is None
-    assert "vis.Network" in page and "DataSet" in page  # vis-network is inlined
-    assert "bootstrap" not in page.lower()
-    assert page.count("\n<script") == 5  # three JSON data blocks, vis-network, our script
-    assert "sourceMappingURL" not in page
+    assert "bootstrap" not in page.lower() and "sourceMappingURL" not in page
+    assert page.count("<script") == 1 + len(viz.SCRIPTS)  # the data, then our scripts
+    assert "innerHTML" not in page and "insertAdjacentHTML" not in page
 
 
 def test_content_security_policy_allows_only_our_scripts_and_no_network(page):
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
     csp = html.unescape(csp)
-    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
-    hashes = re.findall(r"'sha256-([^']+)'", csp.split("script-src")[1].split(";")[0])
-    assert len(hashes) == 2
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "connect-src" not in csp
+    scripts = re.findall(r"'sha256-([^']+)'", csp.split("script-src")[1].split(";")[0])
+    styles = re.findall(r"'sha256-([^']+)'", csp.split("style-src")[1].split(";")[0])
+    # exactly the page's own inline blocks, by hash
+    assert [viz.csp_digest(b) for b in inline_blocks(page, "script")] == [
+        f"'sha256-{h}'" for h in scripts
+    ]
+    assert [viz.csp_digest(b) for b in inline_blocks(page, "style")] == [
+        f"'sha256-{h}'" for h in styles
+    ]
 
 
 def test_hostile_text_never_appears_as_markup(page):
     data = re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', page, re.S)
-    assert [name for name, _ in data] == ["sg-page", "sg-nodes", "sg-edges"]
-    for _, text in data:
-        assert "<" not in text and ">" not in text and "\u2028" not in text
-        json.loads(text)  # still valid JSON
+    assert [name for name, _ in data] == ["sg-data"]
+    text = data[0][1]
+    assert "<" not in text and ">" not in text and "\u2028" not in text
     outside = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
     assert "__pwned" not in outside and "<img" not in outside
-    payload = json.loads(dict(data)["sg-page"])
-    quotes = [s["quote"] for e in payload["edges"].values() for s in e["stances"]]
-    assert HOSTILE_QUOTE in quotes  # the text itself survives, unchanged
+    payload = json.loads(text)
+    assert HOSTILE_QUOTE in [s["quote"] for s in payload["stances"]]  # the text, unchanged
+    assert HOSTILE_NAME in [n["label"] for n in payload["nodes"]]
 
 
 def test_a_hostile_name_in_the_page_title_is_escaped(view):
@@ -221,14 +235,14 @@ def test_same_graph_same_bytes(graph_file, tmp_path):
 
 
 def test_edges_coloured_by_stance_and_nodes_shaped_by_type(page):
-    edges = json.loads(re.search(r'id="sg-edges">(.*?)</script>', page, re.S).group(1))
-    colours = {e["color"] for e in edges}
-    assert {"#D55E00", "#0072B2", "#999999"} <= colours  # Okabe–Ito vermillion, blue; grey
-    nodes = json.loads(re.search(r'id="sg-nodes">(.*?)</script>', page, re.S).group(1))
-    shapes = {n["label"]: n["shape"] for n in nodes}
-    assert shapes["Jane Roe"] == "dot" and shapes["287(g) program"] == "diamond"
-    assert shapes["Springfield City Council"] == "triangle"
-    assert all("x" in n and "y" in n for n in nodes)  # laid out here: no physics in the page
+    data = page_json(page)
+    assert data["colours"]["oppose"] == "#D55E00" and data["colours"]["support"] == "#0072B2"
+    assert {e["polarity"] for e in data["edges"]} == {"oppose", "support", "org"}
+    shapes = {item["group"]: item["shape"] for item in data["legend"]}
+    group = {n["label"]: n["group"] for n in data["nodes"]}
+    assert shapes[group["Jane Roe"]] == "dot" and shapes[group["287(g) program"]] == "diamond"
+    assert shapes[group["Springfield City Council"]] == "triangle"
+    assert all("x" in n and "y" in n for n in data["nodes"])  # laid out here, not in the page
 
 
 # ---------------------------------------------------------------- layout
