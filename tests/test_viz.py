@@ -265,6 +265,28 @@ def test_layout_places_every_node_deterministically_small_and_big():
         assert len(set(pos.values())) == len(pos)  # no two nodes on the same spot
 
 
+def test_layout_leaves_room_for_every_label_at_zoom_1(view):
+    """Collision-aware: no two nodes' boxes (the node and its label below it, as the
+    layout estimates them) overlap."""
+    pos = viz.layout(view)
+    boxes = []
+    for n in view["nodes"]:
+        half, up, down = viz._footprint(n, True)
+        x, y = pos[n["id"]]
+        boxes.append((x - half, y - up, x + half, y + down))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def test_aliases_that_name_no_one_are_dropped():
+    titles = viz._post_titles()
+    for junk in ("it", "He", "them", "She", "sheriff", "the Sheriff", "Mayor", "program"):
+        assert not viz.is_name(junk, titles), junk
+    for name in ("ICE", "LASD", "SB 54", "Villanueva", "the Trump administration", "HB 9"):
+        assert viz.is_name(name, titles), name
+
+
 def test_same_bytes_whatever_the_hash_seed(graph_file):
     """Sets iterate in an order that changes with PYTHONHASHSEED: none may leak into the page."""
     script = (

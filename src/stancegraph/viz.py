@@ -312,9 +312,7 @@ def _node(
     labels = sorted(names.get("label", ())) or sorted(names.get("prefLabel", ()))
     label = labels[0] if labels else _iri_tail(iri)
     aliases = sorted(
-        a
-        for a in (names.get("altLabel", set()) | set(labels[1:])) - {label}
-        if is_name(a, titles)
+        a for a in (names.get("altLabel", set()) | set(labels[1:])) - {label} if is_name(a, titles)
     )
     roles = sorted(names.get("role", ()))
     node = {
@@ -579,12 +577,34 @@ def layout(view: dict) -> dict[str, tuple[float, float]]:
     graph.add_edges_from(sorted((e["from"], e["to"]) for e in view["edges"]))
     labelled = len(view["nodes"]) <= LABELLED_MAX
     feet = {n["id"]: _footprint(n, labelled) for n in view["nodes"]}
+    if labelled:
+        # the hubs' labels must read at the opening zoom too (about half of zoom 1): room
+        # for them at half the scale
+        for n in _hubs(view):
+            w, up, down = feet[n["id"]]
+            feet[n["id"]] = (w * HUB_ROOM, up * HUB_ROOM, down * HUB_ROOM)
     parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
     boxes = []
     for c in parts:
         pos = _component_layout(graph if len(c) == len(graph) else _induced(graph, c), c)
         boxes.append(_spread(pos, c, feet))
     return _pack(boxes, feet)
+
+
+HUB_ROOM = 2.0
+
+
+def _hubs(view: dict) -> list[dict]:
+    """The nodes whose labels the view opens with: the most stances, at least 10 of them."""
+    count = max(10, len(view["nodes"]) // 12)
+    ranked = sorted(
+        view["nodes"],
+        key=lambda n: (
+            -sum(n.get("takes", {}).values()) - sum(n.get("receives", {}).values()),
+            n["id"],
+        ),
+    )
+    return ranked[:count]
 
 
 def _induced(graph: nx.Graph, nodes: list[str]) -> nx.Graph:

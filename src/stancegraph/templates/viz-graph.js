@@ -563,6 +563,11 @@
           [X - R - 4 - w, Y - h / 2],
           [X - w / 2, Y - R - 2 - h],
         ];
+        if (relaxed) {
+          // a hub tries harder: the corners, then a little farther out
+          spots.push([X + R * 0.7, Y + R * 0.7], [X - R * 0.7 - w, Y + R * 0.7], [X + R * 0.7, Y - R * 0.7 - h], [X - R * 0.7 - w, Y - R * 0.7 - h]);
+          spots.push([X - w / 2, Y + R + 2 + h], [X - w / 2, Y - R - 2 - 2 * h]);
+        }
         // first where it covers no node; a hub's label may then cover less important nodes
         for (const limit of relaxed ? [Infinity, rank] : [Infinity]) {
           for (const [x0, y0] of spots) {

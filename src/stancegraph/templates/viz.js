@@ -494,7 +494,7 @@
   const controls = [];
 
   function checkbox(label, key, value, decoration, count) {
-    const input = SG.el("input", { type: "checkbox" });
+    const input = SG.el("input", { type: "checkbox", "aria-label": label });
     input.addEventListener("change", () => {
       const set = new Set(state[key]);
       if (input.checked) set.delete(value);
@@ -559,7 +559,7 @@
       filtersBox.appendChild(SG.el("div", { class: "sg-years" }, [from, " \u2013 ", to]));
       const undatedCount = data.stances.filter((s, i) => !SG.stanceWhen(data, i)).length;
       if (undatedCount) {
-        const input = SG.el("input", { type: "checkbox" });
+        const input = SG.el("input", { type: "checkbox", "aria-label": "undated stances" });
         input.addEventListener("change", () => update({ undated: input.checked }, { refit: true }));
         controls.push(() => (input.checked = includeUndated()));
         filtersBox.appendChild(SG.el("label", { title: "Stances with no date in their text or source: left out once a year is chosen, unless ticked" }, [input, " undated stances", SG.el("span", { class: "sg-count", text: String(undatedCount) })]));
