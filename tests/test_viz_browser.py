@@ -146,7 +146,10 @@ def edge_id(view_file: Path, source: str, target: str) -> str:
 
 OFF_SCREEN = """() => {
   const g = window.stancegraph.graph;
-  const out = (i) => { const p = g.nodeScreen(i); return p.x < 0 || p.x > g.W || p.y < 0 || p.y > g.H; };
+  const out = (i) => {
+    const p = g.nodeScreen(i);
+    return p.x < 0 || p.x > g.W || p.y < 0 || p.y > g.H;
+  };
   return Array.from(g.nodeShown.keys()).filter((i) => g.nodeShown[i] && out(i)).length;
 }"""
 
