@@ -332,3 +332,88 @@ def test_viz_command_unknown_name_is_one_line_and_exit_2(graph_file, tmp_path, r
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
     both = ["viz", "--graph", str(graph_file), "--focus", "Jane Roe", "--target", "SCSO"]
     assert runner.invoke(main, both).exit_code == 2
+
+
+# ---------------------------------------------------------------- sources, changes, places
+
+
+def test_a_stance_from_a_document_that_is_not_news_is_marked_as_such(tmp_path):
+    """A registry fact (a spreadsheet, say) shows as another kind of source than an article."""
+    articles, stances = made_up_corpus()
+    trig = rdf.serialize(rdf.build_dataset(articles, stances), "trig").decode()
+    art = ID + "article/t01-txt"
+    trig = trig.replace(f"<{art}> a schema:NewsArticle", f"<{art}> a schema:Dataset")
+    trig = trig.replace("article:t01-txt a schema:NewsArticle", "article:t01-txt a schema:Dataset")
+    path = tmp_path / "doc.trig"
+    path.write_text(trig)
+    view = viz.make_view(path)
+    kinds = {s["source_kind"] for e in view["edges"] for s in e["stances"]}
+    assert kinds == {"document"}
+    assert {e["source"] for e in view["edges"] if e["kind"] == "stance"} == {"document"}
+    data = viz.page_data(view)
+    assert {s["kind"] for s in data["sources"]} == {"document"}
+    assert {s["type"] for s in data["sources"]} == {"dataset"}
+
+
+def test_changes_of_position_come_from_analyze_with_their_stances(tmp_path):
+    from stancegraph import analyze, graphviews
+
+    doc1, doc2 = "a.txt", "b.txt"
+    text1 = "The Dale County Sheriff's Office joined the 287(g) program."
+    text2 = "The Dale County Sheriff's Office withdrew from the 287(g) program."
+    office = Entity("Dale County Sheriff's Office", "agency", state="Alabama")
+    program = Entity("287(g) program", "program")
+    articles = [Article(doc1, text1, date="2014-03-01"), Article(doc2, text2, date="2019-06-01")]
+    stances = [
+        Stance(doc1, office, "support", "joins", program, Evidence(doc1, 0, len(text1), text1)),
+        Stance(doc2, office, "oppose", "withdraws", program, Evidence(doc2, 0, len(text2), text2)),
+    ]
+    path = write_graph(tmp_path / "change.trig", (articles, stances))
+    view = viz.make_view(path)
+    expected = analyze.changes_of_position(graphviews.load(open_store(path)))
+    assert [c["pattern"] for c in view["changes"]] == [c["pattern"] for c in expected]
+    (change,) = view["changes"]
+    ids = {s["id"]: s for e in view["edges"] for s in e["stances"]}
+    assert [ids[st["stances"][0]]["quote"] for st in change["steps"]] == [text1, text2]
+    assert viz.page_data(view)["changes"][0]["steps"][1]["polarity"] == "oppose"
+
+
+def test_places_come_from_the_names_and_states_the_graph_gives(tmp_path):
+    from stancegraph import places
+
+    assert places.county_fips("Los Angeles County", "California") == "06037"
+    assert places.county_fips("Orleans Parish", "Louisiana") == "22071"
+    assert places.county_fips("Los Angeles County", "Oregon") is None  # no such county
+    assert places.county_fips("Los Angeles", "California") is None  # not said to be a county
+    assert places.county_fips("Hennepin County", None) is None  # no state: not guessed
+    assert places.state_fips("State of New Mexico") == "35"
+    county = Entity("Cook County", "jurisdiction", level="county", state="Illinois")
+    office = Entity("Cook County Sheriff's Office", "agency", jurisdiction=county, state="Illinois")
+    city = Entity("City of Chicago", "jurisdiction", level="city", state="Illinois")
+    program = Entity("287(g) program", "program")
+    text = "Cook County's sheriff and the City of Chicago declined the 287(g) program."
+    ev = Evidence("c.txt", 0, len(text), text)
+    stances = [
+        Stance("c.txt", office, "oppose", "declines", program, ev),
+        Stance("c.txt", city, "oppose", "declines", program, ev),
+    ]
+    view = viz.make_view(write_graph(tmp_path / "p.trig", ([Article("c.txt", text)], stances)))
+    where = {n["label"]: (n["place"], n["state"]) for n in view["nodes"]}
+    assert where["Cook County Sheriff's Office"] == ("17031", "Illinois")  # via its county
+    assert where["City of Chicago"] == ("", "Illinois")  # a city: listed, not placed
+    assert [c["fips"] for c in viz.page_data(view)["map"]["counties"]] == ["17031"]
+
+
+def test_the_seeds_metadata_says_only_what_each_article_says():
+    from conftest import SEEDS
+
+    records = json.loads((SEEDS / "sources.json").read_text(encoding="utf-8"))
+    seeds = sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert sorted(r["doc"] for r in records) == seeds  # every seed has a source
+    for r in records:
+        text = (SEEDS / r["doc"]).read_text(encoding="utf-8")
+        assert r["title"] in text.splitlines()  # its headline line, as written
+        if "outlet" in r:
+            assert r["outlet"].split(" (")[0] in text
+        for key in ("url", "published", "date"):  # none of the five names its own
+            assert key not in r, (r["doc"], key)
