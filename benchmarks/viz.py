@@ -236,7 +236,8 @@ def main() -> int:
             print(
                 f"{r['nodes']:>6} {r['edges']:>6} {r['stances']:>7} {r['mb']:>7.2f} "
                 f"{r['python_s']:>8.2f} {r['ready_s']:>7.2f} {r['labels']:>6} "
-                f"{mov['median']:>8.0f}/{mov['max']:<8.0f} {sett['median']:>9.0f}/{sett['max']:<8.0f} "
+                f"{mov['median']:>8.0f}/{mov['max']:<8.0f} "
+                f"{sett['median']:>9.0f}/{sett['max']:<8.0f} "
                 f"{r['list_ms']:>9.1f} {r['choose_ms']:>9.0f} {str(r['offline']):>7} "
                 f"{r['errors']:>6}",
                 flush=True,
