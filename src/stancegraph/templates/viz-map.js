@@ -81,6 +81,7 @@
     svg.appendChild(counties);
     container.appendChild(SG.el("div", { class: "sg-map-frame" }, [svg]));
     container.appendChild(legend(d));
+    container.appendChild(placeList(app, result.places));
     container.appendChild(unplacedList(app, result.unplaced));
     return result;
   };
@@ -114,6 +115,23 @@
       item("sg-both", "both (actors there disagree)"),
       item("sg-none", "no position recorded"),
       SG.el("span", { class: "sg-note", text: " A county is shaded by its own government, its sheriff\u2019s office and their officials; a state by its state-level actors." }),
+    ]);
+  }
+
+  /** The shaded places in words (small counties are hard to see): each opens its table. */
+  function placeList(app, places) {
+    const names = Array.from(places.keys()).map((fips) => [app.placeName(fips), fips]);
+    names.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const list = SG.el("ul", { class: "sg-place-list" });
+    for (const [name, fips] of names) {
+      const p = places.get(fips);
+      const b = SG.el("button", { type: "button", class: "sg-link", text: name });
+      b.addEventListener("click", () => app.update({ view: "table", place: fips }));
+      list.appendChild(SG.el("li", { "data-fips": fips }, [b, " \u2014 \u25BC " + p.against + " against, \u25B2 " + p.for + " for"]));
+    }
+    return SG.el("section", { class: "sg-places", "aria-label": "Places on the map" }, [
+      SG.el("h3", { text: "On the map (" + names.length + " places)" }),
+      list,
     ]);
   }
 

@@ -147,8 +147,8 @@
       const y = 30 + k * ROW + ROW / 2;
       const g = SG.svg("g", { class: r.change ? "sg-row sg-change-row" : "sg-row" });
       if (r.change) g.appendChild(SG.svg("rect", { x: 0, y: y - ROW / 2 + 1, width: W, height: ROW - 2, class: "sg-change-band" }));
-      const label = r.change ? "\u27F2 " + r.change.who_label + (r.change.level === "jurisdiction" ? " (all its actors)" : "") : d.nodes[r.actor].label;
-      const text = SG.svg("text", { x: LABEL_W - 8, y: y + 4, class: r.change ? "sg-row-label sg-row-open" : "sg-row-label", "text-anchor": "end" }, [clip(label, 38)]);
+      const label = r.change ? "\u27F2 " + r.change.who_label + (r.change.level === "jurisdiction" ? " (all)" : "") : d.nodes[r.actor].label;
+      const text = SG.svg("text", { x: LABEL_W - 8, y: y + 4, class: r.change ? "sg-row-label sg-row-open" : "sg-row-label", "text-anchor": "end" }, [clip(label, 34)]);
       text.appendChild(SG.svg("title", {}, [r.change ? label + ": click for the quotes on both sides" : label]));
       if (r.change) {
         text.setAttribute("role", "button");
