@@ -661,6 +661,7 @@ def _component_layout(graph: nx.Graph, ids: list[str]) -> dict[str, tuple[float,
 
 
 SPREAD_ROUNDS = 120
+SPREAD_ROUNDS_BIG = 3
 
 
 def _spread(
@@ -668,7 +669,7 @@ def _spread(
 ) -> dict[str, tuple[float, float]]:
     """Push apart the nodes whose boxes overlap until none does (or SPREAD_ROUNDS pass).
 
-    Each round finds the overlapping pairs (a k-d tree over the box centres) and moves
+    (SPREAD_ROUNDS_BIG rounds above LABELLED_MAX nodes.) Each round finds the overlapping pairs (a k-d tree over the box centres) and moves
     both nodes of each pair apart along the axis where they overlap least, half the
     overlap each, damped by how many overlaps a node has. Pairs are taken in index order,
     so the result does not depend on the order the tree returns them in.
@@ -684,7 +685,9 @@ def _spread(
     down = np.array([feet[i][2] for i in ids])
     half_h, shift = (up + down) / 2, (down - up) / 2
     reach = 2.0 * float(max(half_w.max(), half_h.max()))
-    for _ in range(SPREAD_ROUNDS):
+    # a big graph gets a few rounds only: its labels show by level of detail anyway
+    rounds = SPREAD_ROUNDS if len(ids) <= LABELLED_MAX else SPREAD_ROUNDS_BIG
+    for _ in range(rounds):
         centre = np.c_[xy[:, 0], xy[:, 1] + shift]
         pairs = cKDTree(centre).query_pairs(reach, output_type="ndarray")
         if not len(pairs):
