@@ -667,9 +667,10 @@ SPREAD_ROUNDS_BIG = 3
 def _spread(
     pos: dict[str, tuple[float, float]], ids: list[str], feet: dict
 ) -> dict[str, tuple[float, float]]:
-    """Push apart the nodes whose boxes overlap until none does (or SPREAD_ROUNDS pass).
+    """Push apart the nodes whose boxes overlap until none does (or SPREAD_ROUNDS pass;
+    SPREAD_ROUNDS_BIG above LABELLED_MAX nodes, whose labels show by level of detail).
 
-    (SPREAD_ROUNDS_BIG rounds above LABELLED_MAX nodes.) Each round finds the overlapping pairs (a k-d tree over the box centres) and moves
+    Each round finds the overlapping pairs (a k-d tree over the box centres) and moves
     both nodes of each pair apart along the axis where they overlap least, half the
     overlap each, damped by how many overlaps a node has. Pairs are taken in index order,
     so the result does not depend on the order the tree returns them in.
