@@ -125,7 +125,8 @@ def test_an_empty_graph_gives_an_empty_page(tmp_path):
     path = write_graph(tmp_path / "empty.trig", ([], []))
     report = viz.write_view(path, tmp_path / "empty.html")
     assert (report.nodes, report.edges, report.stances) == (0, 0, 0)
-    assert "<canvas" not in report.path.read_text()  # drawn by the script, not written
+    data = page_json(report.path.read_text())
+    assert (data["nodes"], data["edges"], data["stances"]) == ([], [], [])
 
 
 # ---------------------------------------------------------------- views and names
@@ -171,33 +172,46 @@ def test_an_unknown_name_suggests_close_matches(view):
 # ---------------------------------------------------------------- the page
 
 
+def page_json(page: str) -> dict:
+    return json.loads(re.search(r'id="sg-data">(.*?)</script>', page, re.S).group(1))
+
+
+def inline_blocks(page: str, tag: str) -> list[str]:
+    return re.findall(rf"<{tag}>(.*?)</{tag}>", page, re.S)
+
+
 def test_page_is_self_contained(page):
     assert re.search(r"""<(script|link|img|iframe)[^>]*\s(src|href)\s*=""", page) is None
-    assert "vis.Network" in page and "DataSet" in page  # vis-network is inlined
-    assert "bootstrap" not in page.lower()
-    assert page.count("\n<script") == 5  # three JSON data blocks, vis-network, our script
-    assert "sourceMappingURL" not in page
+    assert "bootstrap" not in page.lower() and "sourceMappingURL" not in page
+    assert page.count("<script") == 1 + len(viz.SCRIPTS)  # the data, then our scripts
+    assert "innerHTML" not in page and "insertAdjacentHTML" not in page
 
 
 def test_content_security_policy_allows_only_our_scripts_and_no_network(page):
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
     csp = html.unescape(csp)
-    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
-    hashes = re.findall(r"'sha256-([^']+)'", csp.split("script-src")[1].split(";")[0])
-    assert len(hashes) == 2
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "connect-src" not in csp
+    scripts = re.findall(r"'sha256-([^']+)'", csp.split("script-src")[1].split(";")[0])
+    styles = re.findall(r"'sha256-([^']+)'", csp.split("style-src")[1].split(";")[0])
+    # exactly the page's own inline blocks, by hash
+    assert [viz.csp_digest(b) for b in inline_blocks(page, "script")] == [
+        f"'sha256-{h}'" for h in scripts
+    ]
+    assert [viz.csp_digest(b) for b in inline_blocks(page, "style")] == [
+        f"'sha256-{h}'" for h in styles
+    ]
 
 
 def test_hostile_text_never_appears_as_markup(page):
     data = re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', page, re.S)
-    assert [name for name, _ in data] == ["sg-page", "sg-nodes", "sg-edges"]
-    for _, text in data:
-        assert "<" not in text and ">" not in text and "\u2028" not in text
-        json.loads(text)  # still valid JSON
+    assert [name for name, _ in data] == ["sg-data"]
+    text = data[0][1]
+    assert "<" not in text and ">" not in text and "\u2028" not in text
     outside = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
     assert "__pwned" not in outside and "<img" not in outside
-    payload = json.loads(dict(data)["sg-page"])
-    quotes = [s["quote"] for e in payload["edges"].values() for s in e["stances"]]
-    assert HOSTILE_QUOTE in quotes  # the text itself survives, unchanged
+    payload = json.loads(text)
+    assert HOSTILE_QUOTE in [s["quote"] for s in payload["stances"]]  # the text, unchanged
+    assert HOSTILE_NAME in [n["label"] for n in payload["nodes"]]
 
 
 def test_a_hostile_name_in_the_page_title_is_escaped(view):
@@ -221,14 +235,14 @@ def test_same_graph_same_bytes(graph_file, tmp_path):
 
 
 def test_edges_coloured_by_stance_and_nodes_shaped_by_type(page):
-    edges = json.loads(re.search(r'id="sg-edges">(.*?)</script>', page, re.S).group(1))
-    colours = {e["color"] for e in edges}
-    assert {"#D55E00", "#0072B2", "#999999"} <= colours  # Okabe–Ito vermillion, blue; grey
-    nodes = json.loads(re.search(r'id="sg-nodes">(.*?)</script>', page, re.S).group(1))
-    shapes = {n["label"]: n["shape"] for n in nodes}
-    assert shapes["Jane Roe"] == "dot" and shapes["287(g) program"] == "diamond"
-    assert shapes["Springfield City Council"] == "triangle"
-    assert all("x" in n and "y" in n for n in nodes)  # laid out here: no physics in the page
+    data = page_json(page)
+    assert data["colours"]["oppose"] == "#D55E00" and data["colours"]["support"] == "#0072B2"
+    assert {e["polarity"] for e in data["edges"]} == {"oppose", "support", "org"}
+    shapes = {item["group"]: item["shape"] for item in data["legend"]}
+    group = {n["label"]: n["group"] for n in data["nodes"]}
+    assert shapes[group["Jane Roe"]] == "dot" and shapes[group["287(g) program"]] == "diamond"
+    assert shapes[group["Springfield City Council"]] == "triangle"
+    assert all("x" in n and "y" in n for n in data["nodes"])  # laid out here, not in the page
 
 
 # ---------------------------------------------------------------- layout
@@ -249,6 +263,28 @@ def test_layout_places_every_node_deterministically_small_and_big():
         assert set(pos) == {n["id"] for n in view["nodes"]}
         assert pos == viz.layout(view)
         assert len(set(pos.values())) == len(pos)  # no two nodes on the same spot
+
+
+def test_layout_leaves_room_for_every_label_at_zoom_1(view):
+    """Collision-aware: no two nodes' boxes (the node and its label below it, as the
+    layout estimates them) overlap."""
+    pos = viz.layout(view)
+    boxes = []
+    for n in view["nodes"]:
+        half, up, down = viz._footprint(n, True)
+        x, y = pos[n["id"]]
+        boxes.append((x - half, y - up, x + half, y + down))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def test_aliases_that_name_no_one_are_dropped():
+    titles = viz._post_titles()
+    for junk in ("it", "He", "them", "She", "sheriff", "the Sheriff", "Mayor", "program"):
+        assert not viz.is_name(junk, titles), junk
+    for name in ("ICE", "LASD", "SB 54", "Villanueva", "the Trump administration", "HB 9"):
+        assert viz.is_name(name, titles), name
 
 
 def test_same_bytes_whatever_the_hash_seed(graph_file):
@@ -296,3 +332,88 @@ def test_viz_command_unknown_name_is_one_line_and_exit_2(graph_file, tmp_path, r
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
     both = ["viz", "--graph", str(graph_file), "--focus", "Jane Roe", "--target", "SCSO"]
     assert runner.invoke(main, both).exit_code == 2
+
+
+# ---------------------------------------------------------------- sources, changes, places
+
+
+def test_a_stance_from_a_document_that_is_not_news_is_marked_as_such(tmp_path):
+    """A registry fact (a spreadsheet, say) shows as another kind of source than an article."""
+    articles, stances = made_up_corpus()
+    trig = rdf.serialize(rdf.build_dataset(articles, stances), "trig").decode()
+    art = ID + "article/t01-txt"
+    trig = trig.replace(f"<{art}> a schema:NewsArticle", f"<{art}> a schema:Dataset")
+    trig = trig.replace("article:t01-txt a schema:NewsArticle", "article:t01-txt a schema:Dataset")
+    path = tmp_path / "doc.trig"
+    path.write_text(trig)
+    view = viz.make_view(path)
+    kinds = {s["source_kind"] for e in view["edges"] for s in e["stances"]}
+    assert kinds == {"document"}
+    assert {e["source"] for e in view["edges"] if e["kind"] == "stance"} == {"document"}
+    data = viz.page_data(view)
+    assert {s["kind"] for s in data["sources"]} == {"document"}
+    assert {s["type"] for s in data["sources"]} == {"dataset"}
+
+
+def test_changes_of_position_come_from_analyze_with_their_stances(tmp_path):
+    from stancegraph import analyze, graphviews
+
+    doc1, doc2 = "a.txt", "b.txt"
+    text1 = "The Dale County Sheriff's Office joined the 287(g) program."
+    text2 = "The Dale County Sheriff's Office withdrew from the 287(g) program."
+    office = Entity("Dale County Sheriff's Office", "agency", state="Alabama")
+    program = Entity("287(g) program", "program")
+    articles = [Article(doc1, text1, date="2014-03-01"), Article(doc2, text2, date="2019-06-01")]
+    stances = [
+        Stance(doc1, office, "support", "joins", program, Evidence(doc1, 0, len(text1), text1)),
+        Stance(doc2, office, "oppose", "withdraws", program, Evidence(doc2, 0, len(text2), text2)),
+    ]
+    path = write_graph(tmp_path / "change.trig", (articles, stances))
+    view = viz.make_view(path)
+    expected = analyze.changes_of_position(graphviews.load(open_store(path)))
+    assert [c["pattern"] for c in view["changes"]] == [c["pattern"] for c in expected]
+    (change,) = view["changes"]
+    ids = {s["id"]: s for e in view["edges"] for s in e["stances"]}
+    assert [ids[st["stances"][0]]["quote"] for st in change["steps"]] == [text1, text2]
+    assert viz.page_data(view)["changes"][0]["steps"][1]["polarity"] == "oppose"
+
+
+def test_places_come_from_the_names_and_states_the_graph_gives(tmp_path):
+    from stancegraph import places
+
+    assert places.county_fips("Los Angeles County", "California") == "06037"
+    assert places.county_fips("Orleans Parish", "Louisiana") == "22071"
+    assert places.county_fips("Los Angeles County", "Oregon") is None  # no such county
+    assert places.county_fips("Los Angeles", "California") is None  # not said to be a county
+    assert places.county_fips("Hennepin County", None) is None  # no state: not guessed
+    assert places.state_fips("State of New Mexico") == "35"
+    county = Entity("Cook County", "jurisdiction", level="county", state="Illinois")
+    office = Entity("Cook County Sheriff's Office", "agency", jurisdiction=county, state="Illinois")
+    city = Entity("City of Chicago", "jurisdiction", level="city", state="Illinois")
+    program = Entity("287(g) program", "program")
+    text = "Cook County's sheriff and the City of Chicago declined the 287(g) program."
+    ev = Evidence("c.txt", 0, len(text), text)
+    stances = [
+        Stance("c.txt", office, "oppose", "declines", program, ev),
+        Stance("c.txt", city, "oppose", "declines", program, ev),
+    ]
+    view = viz.make_view(write_graph(tmp_path / "p.trig", ([Article("c.txt", text)], stances)))
+    where = {n["label"]: (n["place"], n["state"]) for n in view["nodes"]}
+    assert where["Cook County Sheriff's Office"] == ("17031", "Illinois")  # via its county
+    assert where["City of Chicago"] == ("", "Illinois")  # a city: listed, not placed
+    assert [c["fips"] for c in viz.page_data(view)["map"]["counties"]] == ["17031"]
+
+
+def test_the_seeds_metadata_says_only_what_each_article_says():
+    from conftest import SEEDS
+
+    records = json.loads((SEEDS / "sources.json").read_text(encoding="utf-8"))
+    seeds = sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert sorted(r["doc"] for r in records) == seeds  # every seed has a source
+    for r in records:
+        text = (SEEDS / r["doc"]).read_text(encoding="utf-8")
+        assert r["title"] in text.splitlines()  # its headline line, as written
+        if "outlet" in r:
+            assert r["outlet"].split(" (")[0] in text
+        for key in ("url", "published", "date"):  # none of the five names its own
+            assert key not in r, (r["doc"], key)

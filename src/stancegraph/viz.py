@@ -2,19 +2,21 @@
 
 Two steps, kept apart so the first can be tested without a browser:
 
-1. `read_view(store)` reads the graph through SPARQL (the shape of docs/graph.md)
-   into a *view model* of plain dicts: nodes (entities), edges (one per actor,
-   target and polarity, with every stance behind it: quote, article title, date,
-   link) and the officials' `org:headOf` / `org:memberOf` links. `focus_view` and
-   `target_view` cut an ego view or a one-program view out of it; `layout` gives
-   every node a fixed position (networkx), so the browser never runs physics.
-2. `render_html(view)` turns the model into a pyvis network and renders it with
-   this package's template (`templates/viz.html`): vis-network (shipped inside
-   pyvis) and our script and style are inlined, the data sits in
-   `<script type="application/json">` elements with `<`, `>`, `&`, U+2028/2029
-   escaped, and a Content-Security-Policy allows only those inline scripts (by
-   hash) and no network at all. Article text only ever reaches the page through
-   `textContent`, never as markup.
+1. `read_view(store)` reads the graph through SPARQL (the shape of docs/graph.md, via
+   `graphviews.load` and a few queries of its own) into a *view model* of plain dicts:
+   nodes (entities, with their state and map place), edges (one per actor, target and
+   polarity, with every stance behind it: quote, source, date, link), the officials'
+   `org:headOf` / `org:memberOf` links, the program hierarchy and the changes of
+   position that `analyze` finds. `focus_view` and `target_view` cut an ego view or a
+   one-program view out of it; `layout` gives every node a fixed position (networkx),
+   spread so that no two nodes and their labels overlap at zoom 1.
+2. `render_html(view)` writes the page from `templates/viz.html`: our scripts and style
+   are inlined, the data sits in one `<script type="application/json">` element with
+   `<`, `>`, `&`, U+2028/2029 escaped, and a Content-Security-Policy allows only those
+   inline blocks (by hash) and no network at all. Article text only ever reaches the
+   page through `textContent`, never as markup. The page draws the graph itself on a
+   canvas (labels by level of detail, edges batched), and has a position table, a
+   timeline and a map of each program, law and policy.
 
 `write_view(graph, out_file, ...)` does both and writes the file atomically.
 The same graph always gives the same bytes.
@@ -30,22 +32,23 @@ import math
 import os
 import re
 import tempfile
+import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import jinja2
 import networkx as nx
 import pyoxigraph as ox
-from pyvis.edge import Edge
-from pyvis.network import Network
-from pyvis.node import Node
+from markupsafe import Markup
 
+from stancegraph import analyze, graphviews, places
 from stancegraph import store as sgstore
-from stancegraph.model import RELATIONS
 
 SG = "https://w3id.org/stancegraph/ns#"
+SCHEMA = "https://schema.org/"
 
 # Entity classes -> the view's type, in priority order (an entity that is both an
 # actor and a target shows as the actor it is).
@@ -65,25 +68,19 @@ CLASS_TYPES = [
     (SG + "Target", "target"),
     (SG + "Actor", "actor"),
 ]
+TARGET_TYPES = ("program", "policy", "law", "practice", "operation", "agency_target", "target")
 
 # The legend: one entry per group of types, each with its own shape (so the view reads
 # without colour) and a colour from the Okabe–Ito palette (safe for colour-blind readers).
 LEGEND = [
-    # group, label, vis shape, fill, border, types
+    # group, label, shape, fill, border, types
     ("jurisdiction", "Jurisdiction", "hexagon", "#009E73", "#00664a", ("jurisdiction",)),
     ("agency", "Law enforcement agency", "square", "#56B4E9", "#1f6f9c", ("agency",)),
     ("government_body", "Government body", "triangle", "#CC79A7", "#8a3f6b", ("government_body",)),
     ("federal_agency", "Federal agency", "triangleDown", "#999999", "#555555", ("federal_agency",)),
     ("official", "Official", "dot", "#E69F00", "#8f6300", ("official",)),
     ("group", "Group", "star", "#444444", "#111111", ("group", "actor")),
-    (
-        "target",
-        "Program / policy / law",
-        "diamond",
-        "#F0E442",
-        "#8a8000",
-        ("program", "policy", "law", "practice", "operation", "agency_target", "target"),
-    ),
+    ("target", "Program / policy / law", "diamond", "#F0E442", "#8a8000", TARGET_TYPES),
 ]
 GROUP_OF = {t: group for group, _, _, _, _, types in LEGEND for t in types}
 STYLE = {group: (shape, fill, border) for group, _, shape, fill, border, _ in LEGEND}
@@ -107,32 +104,40 @@ ORG_LABELS = {
     "https://w3id.org/stancegraph/ns#headOfJurisdiction": "heads",
     "https://w3id.org/stancegraph/ns#officialOf": "official of",
 }
+# Words that name no one on their own: pronouns, and (from data/actors.toml) bare post titles.
+PRONOUNS = frozenset(
+    "i me my we us our you your he him his she her hers it its they them their theirs this "
+    "that these those who whom whose which what one someone somebody".split()
+)
+DETERMINERS = re.compile(r"^(the|a|an|this|that|these|those|our|its|their|his|her|my) ")
 
 SEED = 7  # the layout's random seed: the same graph always gets the same picture
 SPRING_MAX = 300  # up to this many nodes: a full spring layout; above: backbone + spirals
-BIG_GRAPH = 1500  # above this many edges: straight edges, edges hidden while dragging
+LABELLED_MAX = 2000  # up to this many nodes the layout makes room for every label at zoom 1
+LINK = 90.0  # px: the length of a typical link, before spreading
+GAP = 90.0  # px between packed components
+# The page draws labels at a fixed screen size; the layout estimates their boxes from
+# these (the page measures the real text and never draws two labels over each other).
+LABEL_CHAR_PX = 6.6  # width of an average character of a 12.5 px sans-serif label
+LABEL_LINE_PX = 15.0
+LABEL_WRAP = 24  # characters a line, about the page's 160 px
+LABEL_LINES = 2
 
-
-STANCES_QUERY = """
-SELECT DISTINCT ?stance ?actor ?target ?polarity ?relation ?date ?article ?quote WHERE {
-  ?stance a sg:Stance ; sg:actor ?actor ; sg:target ?target .
-  OPTIONAL { ?stance sg:polarity ?polarity }
-  OPTIONAL { ?stance sg:relation ?relation }
-  OPTIONAL { ?stance dcterms:date ?date }
-  OPTIONAL { ?stance prov:wasDerivedFrom ?article }
-  OPTIONAL { ?stance sg:evidence/oa:hasTarget/oa:hasSelector ?sel . ?sel oa:exact ?quote }
-}"""
-ARTICLES_QUERY = """SELECT DISTINCT ?article ?doc ?title ?date ?url ?publisher WHERE {
-  ?article a schema:NewsArticle .
-  OPTIONAL { ?article dcterms:identifier ?doc }
-  OPTIONAL { ?article dcterms:title ?title }
-  OPTIONAL { ?article dcterms:date ?date }
-  OPTIONAL { ?article schema:url ?url }
-  OPTIONAL { ?article dcterms:publisher ?p . OPTIONAL { ?p rdfs:label ?pl } }
+SOURCES_QUERY = """SELECT DISTINCT ?source ?doc ?title ?date ?url ?publisher WHERE {
+  { SELECT DISTINCT ?source WHERE { ?stance a sg:Stance ; prov:wasDerivedFrom ?source } }
+  OPTIONAL { ?source dcterms:identifier ?doc }
+  OPTIONAL { ?source dcterms:title ?title }
+  OPTIONAL { ?source dcterms:date ?date }
+  OPTIONAL { ?source schema:url ?url }
+  OPTIONAL { ?source dcterms:publisher ?p . OPTIONAL { ?p rdfs:label ?pl } }
   BIND(COALESCE(?pl, ?p) AS ?publisher)
 }"""
+SOURCE_TYPES_QUERY = """SELECT DISTINCT ?source ?type WHERE {
+  { SELECT DISTINCT ?source WHERE { ?stance a sg:Stance ; prov:wasDerivedFrom ?source } }
+  ?source a ?type .
+}"""
 TYPES_QUERY = """SELECT DISTINCT ?e ?type WHERE {
-  ?e a ?type . FILTER(STRSTARTS(STR(?type), STR(sg:)))
+  ?e a ?type . FILTER(STRSTARTS(STR(?type), STR(sg:)) && ?type != sg:Stance)
 }"""
 LABELS_QUERY = """SELECT DISTINCT ?e ?p ?label WHERE {
   VALUES ?p { rdfs:label skos:prefLabel skos:altLabel sg:role }
@@ -142,7 +147,6 @@ ORG_QUERY = """SELECT DISTINCT ?person ?p ?body WHERE {
   VALUES ?p { org:headOf org:memberOf sg:headOfJurisdiction sg:officialOf }
   ?person ?p ?body .
 }"""
-BROADER_QUERY = "SELECT DISTINCT ?narrower ?broader WHERE { ?narrower skos:broader ?broader }"
 
 
 class ViewError(Exception):
@@ -164,11 +168,15 @@ class ViewReport:
 
 
 def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
-    """The whole graph as a view model: {"title", "scope", "focus", "nodes", "edges", "broader"}.
+    """The whole graph as a view model:
+    {"title", "scope", "focus", "nodes", "edges", "broader", "changes"}.
 
     Nodes are the entities that take or receive a stance, plus the bodies officials
-    lead or sit on; edges group the stances by (actor, target, polarity).
+    lead or sit on; edges group the stances by (actor, target, polarity). Stances are
+    read from the stance nodes (never from the direct triples, which a store may also
+    hold in their broader form), once each whatever graph holds them.
     """
+    data = graphviews.load(store)
     types: dict[str, set[str]] = defaultdict(set)
     for row in sgstore.select(store, TYPES_QUERY):
         types[row["e"]].add(row["type"])
@@ -176,31 +184,28 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
     for row in sgstore.select(store, LABELS_QUERY):
         if row["label"] is not None:
             names[row["e"]][row["p"].rsplit("#", 1)[-1]].add(row["label"])
-    articles = {row["article"]: row for row in sgstore.select(store, ARTICLES_QUERY)}
-
-    stances: dict[str, dict] = {}
-    for row in sgstore.select(store, STANCES_QUERY):
-        # a stance with two values for one property gives several rows: keep the least
-        prev = stances.get(row["stance"])
-        stances[row["stance"]] = row if prev is None else _least(prev, row)
+    sources = _read_sources(store)
 
     groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    for sid, row in stances.items():
-        polarity = _polarity(row["polarity"], row["relation"])
-        article = articles.get(row["article"] or "", {})
-        groups[(row["actor"], row["target"], polarity)].append(
+    for s in data.stances:
+        source = sources.get(s.article or "", {})
+        own_date = "" if s.date_from_article else (s.date or "")
+        groups[(s.actor, s.target, s.stance)].append(
             {
-                "id": sid,
-                "relation": row["relation"] or "",
-                "polarity": polarity,
-                "date": row["date"] or "",
-                "quote": row["quote"] or "",
-                "article": row["article"] or "",
-                "doc": article.get("doc") or "",
-                "title": article.get("title") or "",
-                "article_date": article.get("date") or "",
-                "url": article.get("url") or "",
-                "publisher": article.get("publisher") or "",
+                "id": s.iri,
+                "relation": s.relation or "",
+                "polarity": s.stance,
+                "date": own_date,
+                "quote": s.evidence or "",
+                "article": s.article or "",
+                "doc": source.get("doc") or s.doc or "",
+                "title": source.get("title") or "",
+                "article_date": source.get("date") or "",
+                "url": source.get("url") or "",
+                "publisher": source.get("publisher") or "",
+                "source_kind": source.get("kind", "document"),
+                "source_type": source.get("type_label", "document"),
+                "confidence": s.confidence,
             }
         )
 
@@ -208,6 +213,7 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
     for (actor, target, polarity), items in sorted(groups.items()):
         items.sort(key=lambda s: (s["date"] or s["article_date"], s["doc"], s["id"]))
         relations = sorted({s["relation"] for s in items if s["relation"]})
+        kinds = {s["source_kind"] for s in items}
         edges.append(
             {
                 "kind": "stance",
@@ -218,6 +224,7 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
                 "label": ", ".join(RELATION_LABELS.get(r, r.replace("_", " ")) for r in relations),
                 "articles": len({s["article"] or s["id"] for s in items}),
                 "years": sorted({(s["date"] or s["article_date"])[:4] for s in items}),
+                "source": kinds.pop() if len(kinds) == 1 else "mixed",
                 "stances": items,
             }
         )
@@ -237,6 +244,7 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
                 "label": ORG_LABELS[prop],
                 "articles": 0,
                 "years": [],
+                "source": "",
                 "stances": [],
             }
         )
@@ -244,10 +252,13 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
         edge["id"] = f"e{i}"
 
     ids = sorted({e["from"] for e in edges} | {e["to"] for e in edges})
-    nodes = [_node(iri, types.get(iri, set()), names.get(iri, {})) for iri in ids]
-    broader = sorted(
-        (row["narrower"], row["broader"]) for row in sgstore.select(store, BROADER_QUERY)
-    )
+    hints = {s.actor: s.on_behalf_of for s in reversed(data.stances) if s.on_behalf_of}
+    titles = _post_titles()
+    nodes = [
+        _node(iri, types.get(iri, set()), names.get(iri, {}), data, hints.get(iri), titles)
+        for iri in ids
+    ]
+    broader = sorted((n, b) for n, bs in data.broader.items() for b in bs)
     view = {
         "title": title,
         "scope": "graph",
@@ -255,37 +266,148 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
         "nodes": nodes,
         "edges": edges,
         "broader": [list(pair) for pair in broader],
+        "changes": _changes(data, edges),
     }
     _count_degrees(view)
     return view
+
+
+def _read_sources(store: ox.Store) -> dict[str, dict]:
+    """Source IRI -> its metadata and kind: "news" (a schema:NewsArticle) or "document"
+    (anything else a stance is derived from, e.g. a registry spreadsheet)."""
+    out: dict[str, dict] = {}
+    for row in sgstore.select(store, SOURCES_QUERY):
+        prev = out.get(row["source"])
+        out[row["source"]] = row if prev is None else _least(prev, row)
+    typed: dict[str, set[str]] = defaultdict(set)
+    for row in sgstore.select(store, SOURCE_TYPES_QUERY):
+        typed[row["source"]].add(row["type"])
+    for iri, row in out.items():
+        kinds = typed.get(iri, set())
+        if SCHEMA + "NewsArticle" in kinds:
+            row["kind"], row["type_label"] = "news", "news article"
+            continue
+        row["kind"] = "document"
+        named = sorted(
+            _words(re.split(r"[/#]", t)[-1]) for t in kinds if not t.endswith("/prov#Entity")
+        )
+        row["type_label"] = named[0] if named else "document"
+    return out
+
+
+def _words(camel: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", camel).lower() or "document"
 
 
 def _least(a: dict, b: dict) -> dict:
     return {k: min((v for v in (a[k], b[k]) if v is not None), default=None) for k in a}
 
 
-def _polarity(value: str | None, relation: str | None) -> str:
-    if value == SG + "Oppose":
-        return "oppose"
-    if value == SG + "Support":
-        return "support"
-    return RELATIONS.get(relation or "") or "unknown"
-
-
-def _node(iri: str, classes: set[str], names: dict[str, set[str]]) -> dict:
+def _node(
+    iri: str,
+    classes: set[str],
+    names: dict[str, set[str]],
+    data: graphviews.GraphData,
+    hint: str | None,
+    titles: frozenset[str],
+) -> dict:
     kind = next((t for cls, t in CLASS_TYPES if cls in classes), "actor")
     labels = sorted(names.get("label", ())) or sorted(names.get("prefLabel", ()))
     label = labels[0] if labels else _iri_tail(iri)
-    aliases = sorted((names.get("altLabel", set()) | set(labels[1:])) - {label})
+    aliases = sorted(
+        a for a in (names.get("altLabel", set()) | set(labels[1:])) - {label} if is_name(a, titles)
+    )
     roles = sorted(names.get("role", ()))
-    return {
+    node = {
         "id": iri,
         "label": label,
         "type": kind,
         "group": GROUP_OF.get(kind, "group"),
         "aliases": aliases,
         "role": ", ".join(roles),
+        "state": "",
+        "place": "",
+        "jurisdiction": "",
     }
+    if kind not in TARGET_TYPES:
+        node.update(_placement(data, iri, hint))
+    return node
+
+
+def _placement(data: graphviews.GraphData, iri: str, hint: str | None) -> dict:
+    """Where an actor sits on the map: the county or state FIPS code of the jurisdiction it
+    acts for (officials and agencies rolled up as `graphviews.jurisdiction_of` does), its
+    state's name, and the jurisdiction's label (shown for what cannot be placed)."""
+    juris = graphviews.jurisdiction_of(data, iri, hint)
+    state = graphviews.state_of(data, juris or iri) or ""
+    out = {"state": state, "place": "", "jurisdiction": data.label(juris) if juris else ""}
+    if juris is None:
+        return out
+    attrs = data.entities.get(juris, {})
+    label = attrs.get("label") or ""
+    level = attrs.get("level")
+    code = None
+    if level in (None, "county"):
+        code = places.county_fips(label, state)
+    if code is None and level in (None, "state"):
+        code = places.state_fips(label) or (places.state_fips(state) if level == "state" else None)
+    if code:
+        out["place"] = code
+        out["state"] = places.place_name(code[:2])
+    return out
+
+
+def _post_titles() -> frozenset[str]:
+    """The post titles the extractor knows (data/actors.toml): alone, they name no one."""
+    text = resources.files("stancegraph.data").joinpath("actors.toml").read_text("utf-8")
+    return frozenset(_norm(t) for t in tomllib.loads(text).get("titles", {}))
+
+
+def is_name(alias: str, titles: frozenset[str] = frozenset()) -> bool:
+    """Whether an alias names something: not a pronoun ('it', 'She'), not a bare post title
+    ('sheriff', 'the Mayor'), and not a common noun alone ('program', 'agreements'): a
+    name has a capital letter or a digit."""
+    low = _norm(alias)
+    bare = DETERMINERS.sub("", low)
+    if low in PRONOUNS or bare in PRONOUNS or bare in titles or not bare:
+        return False
+    return any(c.isupper() or c.isdigit() for c in alias)
+
+
+def _changes(data: graphviews.GraphData, edges: list[dict]) -> list[dict]:
+    """`analyze.changes_of_position`, each step pointing at the stances that make it."""
+    by_step: dict[tuple, list[str]] = defaultdict(list)
+    for e in edges:
+        for s in e["stances"]:
+            when = s["date"] or s["article_date"]
+            by_step[(e["from"], e["to"], s["polarity"], when)].append(s["id"])
+    out = []
+    for change in analyze.changes_of_position(data):
+        steps = []
+        for step in change["steps"]:
+            key = (step["actor"]["id"], step["target"]["id"], step["stance"], step["date"])
+            steps.append(
+                {
+                    "date": step["date"],
+                    "polarity": step["stance"],
+                    "relation": step["relation"] or "",
+                    "actor": step["actor"]["id"],
+                    "target": step["target"]["id"],
+                    "stances": sorted(by_step.get(key, [])),
+                }
+            )
+        out.append(
+            {
+                "level": change["level"],
+                "who": change["actor"]["id"],
+                "who_label": change["actor"]["label"],
+                "topic": change["topic"]["id"],
+                "topic_label": change["topic"]["label"],
+                "pattern": change["pattern"],
+                "steps": steps,
+            }
+        )
+    return out
 
 
 def _iri_tail(iri: str) -> str:
@@ -401,6 +523,13 @@ def _subview(view: dict, keep: set[str], edges: list[dict], scope: str, centre: 
     out["scope"] = scope
     out["focus"] = centre["id"]
     out["title"] = f"{view['title']}: {what}"
+    kept = {s["id"] for e in edges for s in e["stances"]}
+    changes = []
+    for change in view.get("changes", []):
+        steps = [st for st in change["steps"] if set(st["stances"]) & kept]
+        if len({st["polarity"] for st in steps}) > 1:
+            changes.append({**change, "steps": steps})
+    out["changes"] = changes
     _count_degrees(out)
     return out
 
@@ -408,27 +537,77 @@ def _subview(view: dict, keep: set[str], edges: list[dict], scope: str, centre: 
 # ---------------------------------------------------------------- layout
 
 
-def layout(view: dict) -> dict[str, tuple[float, float]]:
-    """Fixed positions (in vis-network pixels) for every node, deterministic.
+def node_radius(n: dict) -> float:
+    """A node's radius in px at zoom 1: hubs are bigger."""
+    return round(min(24.0, 5.0 + 2.2 * math.sqrt(n.get("degree", 0))), 1)
 
-    Each connected component is laid out on its own (so a typical link is about
-    LINK px long whatever the graph's shape), then the components are packed in
-    rows, biggest first. A component of up to SPRING_MAX nodes gets networkx's
-    seeded spring layout; a bigger one would cost O(n²) per iteration, so only its
-    backbone (the best-connected SPRING_MAX nodes) gets one and every other node is
-    placed on a sunflower spiral around a placed neighbour, breadth first: O(n).
+
+def label_lines(label: str) -> list[str]:
+    """The label cut into lines as the page shows it (about LABEL_WRAP characters a line,
+    at most LABEL_LINES lines); only for the layout's estimate of its box."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= LABEL_WRAP:
+            lines[-1] += " " + word
+        else:
+            lines.append(word[: LABEL_WRAP + 2])
+    return lines[:LABEL_LINES] or [""]
+
+
+def _footprint(n: dict, labelled: bool) -> tuple[float, float, float]:
+    """(half width, extent above, extent below) of a node and its label at zoom 1, in px."""
+    r = node_radius(n)
+    if not labelled:
+        return (r + 3.0, r + 3.0, r + 3.0)
+    lines = label_lines(n.get("label", ""))
+    half = max(len(line) for line in lines) * LABEL_CHAR_PX / 2 + 4.0
+    return (max(r + 3.0, half), r + 3.0, r + 6.0 + LABEL_LINE_PX * len(lines))
+
+
+def layout(view: dict) -> dict[str, tuple[float, float]]:
+    """Fixed positions (in px at zoom 1) for every node, deterministic.
+
+    Each connected component is laid out on its own (so a typical link is about LINK px
+    long whatever the graph's shape): a component of up to SPRING_MAX nodes gets
+    networkx's seeded spring layout; a bigger one would cost O(n²) per iteration, so only
+    its backbone (the best-connected SPRING_MAX nodes) gets one and every other node is
+    placed on a sunflower spiral around a placed neighbour, breadth first: O(n). Then
+    `_spread` pushes apart every two nodes whose boxes (with their labels, up to
+    LABELLED_MAX nodes) overlap, and the components are packed in rows, biggest first.
     """
     graph = nx.Graph()
     graph.add_nodes_from(n["id"] for n in view["nodes"])
     graph.add_edges_from(sorted((e["from"], e["to"]) for e in view["edges"]))
+    labelled = len(view["nodes"]) <= LABELLED_MAX
+    feet = {n["id"]: _footprint(n, labelled) for n in view["nodes"]}
+    if labelled:
+        # the hubs' labels must read at the opening zoom too (about half of zoom 1): room
+        # for them at half the scale
+        for n in _hubs(view):
+            w, up, down = feet[n["id"]]
+            feet[n["id"]] = (w * HUB_ROOM, up * HUB_ROOM, down * HUB_ROOM)
     parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
-    boxes = [_component_layout(graph if len(c) == len(graph) else _induced(graph, c), c)
-             for c in parts]  # fmt: skip
-    return _pack(boxes)
+    boxes = []
+    for c in parts:
+        pos = _component_layout(graph if len(c) == len(graph) else _induced(graph, c), c)
+        boxes.append(_spread(pos, c, feet))
+    return _pack(boxes, feet)
 
 
-LINK = 150.0  # px: the length of a typical link
-GAP = 120.0  # px between packed components
+HUB_ROOM = 2.0
+
+
+def _hubs(view: dict) -> list[dict]:
+    """The nodes whose labels the view opens with: the most stances, at least 10 of them."""
+    count = max(10, len(view["nodes"]) // 12)
+    ranked = sorted(
+        view["nodes"],
+        key=lambda n: (
+            -sum(n.get("takes", {}).values()) - sum(n.get("receives", {}).values()),
+            n["id"],
+        ),
+    )
+    return ranked[:count]
 
 
 def _induced(graph: nx.Graph, nodes: list[str]) -> nx.Graph:
@@ -445,7 +624,7 @@ def _component_layout(graph: nx.Graph, ids: list[str]) -> dict[str, tuple[float,
     if len(ids) == 1:
         return {ids[0]: (0.0, 0.0)}
     if len(ids) == 2:
-        return {ids[0]: (0.0, -LINK / 2), ids[1]: (0.0, LINK / 2)}  # labels sit below nodes
+        return {ids[0]: (-LINK / 2, 0.0), ids[1]: (LINK / 2, 0.0)}
     if len(ids) <= SPRING_MAX:
         pos = nx.spring_layout(graph, seed=SEED, iterations=80)
         lengths = sorted(math.dist(pos[u], pos[v]) for u, v in graph.edges if u != v)
@@ -455,13 +634,13 @@ def _component_layout(graph: nx.Graph, ids: list[str]) -> dict[str, tuple[float,
     degree = dict(graph.degree())
     best = sorted(ids, key=lambda n: (-degree[n], n))[:SPRING_MAX]
     # only the backbone's biggest connected part: a node cut off from it would be pushed
-    # to the far edge; breadth first from the backbone places it beside a neighbour instead
+    # to the far edge; breadth first from the backbone places it beside its neighbours
     core = max(nx.connected_components(_induced(graph, best)), key=lambda c: (len(c), min(c)))
     backbone = [n for n in best if n in core]
     pos = nx.spring_layout(_induced(graph, backbone), seed=SEED, iterations=80)
-    spread = 2.5 * LINK * math.sqrt(len(ids) / 5.0)
+    spread = 30.0 * math.sqrt(len(ids))  # the backbone spans about 60 px per √node
     placed = {n: (pos[n][0] * spread, pos[n][1] * spread) for n in backbone}
-    children: Counter[str] = Counter()
+    around: Counter[tuple[int, int]] = Counter()
     golden = math.pi * (3.0 - math.sqrt(5.0))
     frontier = backbone
     while frontier:
@@ -470,26 +649,95 @@ def _component_layout(graph: nx.Graph, ids: list[str]) -> dict[str, tuple[float,
             for child in sorted(graph.neighbors(parent)):
                 if child in placed:
                     continue
-                k = children[parent]
-                children[parent] += 1
-                px, py = placed[parent]
-                r, a = 45.0 + 24.0 * math.sqrt(k), k * golden
-                placed[child] = (px + r * math.cos(a), py + r * math.sin(a))
+                # at the centre of its neighbours placed so far, on a sunflower spiral
+                near = [placed[m] for m in sorted(graph.neighbors(child)) if m in placed]
+                cx = sum(x for x, _ in near) / len(near)
+                cy = sum(y for _, y in near) / len(near)
+                key = (round(cx), round(cy))
+                k = around[key]
+                around[key] += 1
+                r, a = 24.0 + 15.0 * math.sqrt(k), k * golden
+                placed[child] = (cx + r * math.cos(a), cy + r * math.sin(a))
                 next_frontier.append(child)
         frontier = next_frontier
     return placed
 
 
-def _pack(boxes: list[dict[str, tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+SPREAD_ROUNDS = 120
+SPREAD_ROUNDS_BIG = 3
+
+
+def _spread(
+    pos: dict[str, tuple[float, float]], ids: list[str], feet: dict
+) -> dict[str, tuple[float, float]]:
+    """Push apart the nodes whose boxes overlap until none does (or SPREAD_ROUNDS pass;
+    SPREAD_ROUNDS_BIG above LABELLED_MAX nodes, whose labels show by level of detail).
+
+    Each round finds the overlapping pairs (a k-d tree over the box centres) and moves
+    both nodes of each pair apart along the axis where they overlap least, half the
+    overlap each, damped by how many overlaps a node has. Pairs are taken in index order,
+    so the result does not depend on the order the tree returns them in.
+    """
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    if len(ids) < 2:
+        return pos
+    xy = np.array([pos[i] for i in ids], dtype=float)
+    half_w = np.array([feet[i][0] for i in ids])
+    up = np.array([feet[i][1] for i in ids])
+    down = np.array([feet[i][2] for i in ids])
+    half_h, shift = (up + down) / 2, (down - up) / 2
+    reach = 2.0 * float(max(half_w.max(), half_h.max()))
+    # a big graph gets a few rounds only: its labels show by level of detail anyway
+    rounds = SPREAD_ROUNDS if len(ids) <= LABELLED_MAX else SPREAD_ROUNDS_BIG
+    for _ in range(rounds):
+        centre = np.c_[xy[:, 0], xy[:, 1] + shift]
+        pairs = cKDTree(centre).query_pairs(reach, output_type="ndarray")
+        if not len(pairs):
+            break
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+        i, j = pairs[:, 0], pairs[:, 1]
+        d = centre[j] - centre[i]
+        over_x = half_w[i] + half_w[j] - np.abs(d[:, 0])
+        over_y = half_h[i] + half_h[j] - np.abs(d[:, 1])
+        hit = (over_x > 0) & (over_y > 0)
+        if not hit.any():
+            break
+        i, j, d, over_x, over_y = i[hit], j[hit], d[hit], over_x[hit], over_y[hit]
+        along_x = over_x <= over_y
+        sign_x = np.where(d[:, 0] >= 0, 1.0, -1.0)
+        sign_y = np.where(d[:, 1] >= 0, 1.0, -1.0)
+        push = np.zeros((len(i), 2))
+        push[:, 0] = np.where(along_x, (over_x / 2 + 1.0) * sign_x, 0.0)
+        push[:, 1] = np.where(along_x, 0.0, (over_y / 2 + 1.0) * sign_y)
+        move = np.zeros_like(xy)
+        count = np.zeros(len(ids))
+        np.add.at(move, j, push)
+        np.add.at(move, i, -push)
+        np.add.at(count, i, 1)
+        np.add.at(count, j, 1)
+        xy += move / np.sqrt(np.maximum(count, 1))[:, None]
+    return {n: (float(x), float(y)) for n, (x, y) in zip(ids, xy, strict=True)}
+
+
+Positions = dict[str, tuple[float, float]]
+
+
+def _pack(boxes: list[Positions], feet: dict) -> Positions:
     """Place laid-out components in rows (a shelf packing), left to right, top to bottom."""
     if not boxes:
         return {}
     sized = []
     for pos in boxes:
-        xs = [x for x, _ in pos.values()]
-        ys = [y for _, y in pos.values()]
-        sized.append((pos, min(xs), min(ys), max(xs) - min(xs) + GAP, max(ys) - min(ys) + GAP))
-    row_width = max(max(w for *_, w, _ in sized), math.sqrt(sum(w * h for *_, w, h in sized)))
+        x0 = min(x - feet[n][0] for n, (x, _) in pos.items())
+        x1 = max(x + feet[n][0] for n, (x, _) in pos.items())
+        y0 = min(y - feet[n][1] for n, (_, y) in pos.items())
+        y1 = max(y + feet[n][2] for n, (_, y) in pos.items())
+        sized.append((pos, x0, y0, x1 - x0 + GAP, y1 - y0 + GAP))
+    # rows about as wide as a laptop screen is wide for its height (16:10)
+    area = sum(w * h for *_, w, h in sized)
+    row_width = max(max(w for *_, w, _ in sized), math.sqrt(area * 1.6))
     out: dict[str, tuple[float, float]] = {}
     x = y = row_height = 0.0
     for pos, x0, y0, w, h in sized:
@@ -504,141 +752,185 @@ def _pack(boxes: list[dict[str, tuple[float, float]]]) -> dict[str, tuple[float,
 
 # ---------------------------------------------------------------- view model -> HTML
 
+SCRIPTS = ("viz-util.js", "viz-graph.js", "viz-table.js", "viz-timeline.js", "viz-map.js", "viz.js")
+STYLES = ("viz.css",)
+
 
 def render_html(view: dict) -> str:
-    """The page for a view model: one self-contained HTML document, deterministic.
+    """The page for a view model: one self-contained HTML document, deterministic."""
+    page = page_data(view)
+    scripts = [_asset(name) for name in SCRIPTS]
+    styles = [_asset(name) for name in STYLES]
+    for name, text in zip(SCRIPTS, scripts, strict=True):
+        if re.search(r"</script|<!--", text, re.IGNORECASE):
+            raise ViewError(f"{name} cannot be inlined: it contains </script or <!--")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_templates())),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["script_json"] = lambda v: Markup(script_json(v))
+    template = env.get_template("viz.html")
+    return template.render(
+        title=view["title"],
+        page=page,
+        scripts=[Markup(s) for s in scripts],
+        styles=[Markup(s) for s in styles],
+        csp=csp_policy(scripts=scripts, styles=styles),
+    )
 
-    The data is kept lean (a 5,000-node graph must stay well under 10 MB): node styles
-    are vis-network groups, articles are listed once and stances point at them, and the
-    panel's per-edge data does not repeat what the vis edge already holds.
-    """
+
+def page_data(view: dict) -> dict:
+    """What the page's script reads: nodes, edges and stances as lists that point at each
+    other by index (a 5,000-node graph stays a few MB), sources listed once, positions,
+    the hierarchy, the changes of position and the map's outlines."""
     positions = layout(view)
-    big = len(view["edges"]) > BIG_GRAPH
-    net = _Network(height="100%", width="100%", directed=True, heading=view["title"])
-    net.set_template_dir(str(_templates()), "viz.html")
+    index = {n["id"]: i for i, n in enumerate(view["nodes"])}
+    ranked = sorted(
+        view["nodes"],
+        key=lambda n: (
+            n["id"] != view.get("focus"),
+            -sum(n["takes"].values()) - sum(n["receives"].values()),
+            -n["degree"],
+            n["label"],
+            n["id"],
+        ),
+    )
+    rank = {n["id"]: r for r, n in enumerate(ranked)}
+    nodes = []
     for n in view["nodes"]:
         x, y = positions[n["id"]]
-        net.add_node(
-            n["id"],
-            label=n["label"],
-            shape=STYLE[n["group"]][0],
-            group=n["group"],
-            size=round(min(40.0, 9.0 + 3.0 * math.sqrt(n["degree"])), 1),
-            x=x,
-            y=y,
-            title=_node_summary(n),
+        nodes.append(
+            {
+                "id": n["id"],
+                "label": n["label"],
+                "type": n["type"],
+                "group": n["group"],
+                "role": n["role"],
+                "aliases": n["aliases"],
+                "state": n.get("state", ""),
+                "place": n.get("place", ""),
+                "jurisdiction": n.get("jurisdiction", ""),
+                "x": x,
+                "y": y,
+                "r": node_radius(n),
+                "rank": rank[n["id"]],
+                "tip": _node_summary(n),
+            }
         )
+    sources: dict[str, int] = {}
+    source_list: list[dict] = []
+    stances: list[dict] = []
+    edges: list[dict] = []
     labels = {n["id"]: n["label"] for n in view["nodes"]}
     pair_count: Counter[frozenset[str]] = Counter()
-    articles: dict[str, int] = {}
-    article_list: list[dict] = []
-    panel_edges: dict[str, dict] = {}
     for e in view["edges"]:
-        options = {
-            "id": e["id"],
-            "label": e["label"],
-            "color": ORG_COLOUR if e["kind"] == "org" else POLARITY_COLOURS[e["polarity"]],
-            "width": _edge_width(e),
-            "title": _edge_summary(e, labels),
-        }
-        if e["kind"] == "org":
-            options["dashes"] = True
         pair = frozenset((e["from"], e["to"]))
-        if pair_count[pair]:  # a second edge between the same two nodes: bend it so both show
-            options["smooth"] = {"type": "curvedCW", "roundness": 0.25 * pair_count[pair]}
+        curve = pair_count[pair]  # a second edge between the same two nodes is bent
         pair_count[pair] += 1
-        net.add_edge(e["from"], e["to"], **options)
-        stances = []
+        ids = []
         for st in e["stances"]:
             key = st["article"] or st["doc"] or st["id"]
-            if key not in articles:
-                articles[key] = len(article_list)
-                article_list.append(
-                    {k: st[k] for k in ("doc", "title", "url", "publisher")}
-                    | {"date": st["article_date"]}
+            if key not in sources:
+                sources[key] = len(source_list)
+                source_list.append(
+                    {
+                        "id": st["article"],
+                        "doc": st["doc"],
+                        "title": st["title"],
+                        "url": st["url"],
+                        "publisher": st["publisher"],
+                        "date": st["article_date"],
+                        "kind": st["source_kind"],
+                        "type": st["source_type"],
+                    }
                 )
+            ids.append(len(stances))
             stances.append(
-                {"relation": st["relation"], "date": st["date"], "quote": st["quote"]}
-                | {"article": articles[key]}
+                {
+                    "id": st["id"],
+                    "edge": len(edges),
+                    "actor": index[e["from"]],
+                    "target": index[e["to"]],
+                    "polarity": st["polarity"],
+                    "relation": st["relation"],
+                    "date": st["date"],
+                    "quote": st["quote"],
+                    "source": sources[key],
+                }
             )
-        panel_edges[e["id"]] = {
-            "kind": e["kind"],
-            "polarity": e["polarity"],
-            "years": e["years"],
-            "stances": stances,
-        }
-
-    page = {
+        edges.append(
+            {
+                "id": e["id"],
+                "kind": e["kind"],
+                "from": index[e["from"]],
+                "to": index[e["to"]],
+                "polarity": e["polarity"] or "org",
+                "label": e["label"],
+                "width": _edge_width(e),
+                "source": e.get("source", ""),
+                "curve": curve,
+                "stances": ids,
+                "tip": _edge_summary(e, labels),
+            }
+        )
+    stance_index = {s["id"]: i for i, s in enumerate(stances)}
+    changes = []
+    for c in view.get("changes", []):
+        changes.append(
+            {
+                "level": c["level"],
+                "who": index.get(c["who"], -1),
+                "who_label": c["who_label"],
+                "topic": index.get(c["topic"], -1),
+                "topic_label": c["topic_label"],
+                "pattern": c["pattern"],
+                "steps": [
+                    {
+                        "date": st["date"],
+                        "polarity": st["polarity"],
+                        "relation": st["relation"],
+                        "actor": index.get(st["actor"], -1),
+                        "target": index.get(st["target"], -1),
+                        "stances": [stance_index[s] for s in st["stances"] if s in stance_index],
+                    }
+                    for st in c["steps"]
+                ],
+            }
+        )
+    broader = [
+        [index[n], index[b]] for n, b in view.get("broader", []) if n in index and b in index
+    ]
+    counties = sorted({n["place"] for n in nodes if len(n["place"]) == 5})
+    return {
         "title": view["title"],
         "scope": view["scope"],
-        "focus": view["focus"],
+        "focus": index.get(view["focus"], -1) if view["focus"] else -1,
         "legend": [
             {"group": g, "label": label, "shape": shape, "fill": fill, "border": border}
             for g, label, shape, fill, border, _ in LEGEND
         ],
         "colours": {**POLARITY_COLOURS, "org": ORG_COLOUR},
-        "nodes": {n["id"]: {k: n[k] for k in ("type", "aliases", "role")} for n in view["nodes"]},
-        "edges": panel_edges,
-        "articles": article_list,
-        "narrower": _narrower(view),
-        "options": _vis_options(big),
+        "relations": [[k, v] for k, v in RELATION_LABELS.items()],
+        "nodes": nodes,
+        "edges": edges,
+        "stances": stances,
+        "sources": source_list,
+        "broader": broader,
+        "changes": changes,
+        "map": {
+            "width": places.WIDTH,
+            "height": places.HEIGHT,
+            "states": [{"fips": f, "name": nm, "d": d} for f, nm, d in places.state_paths()],
+            "counties": [
+                {"fips": f, "name": nm, "d": d} for f, nm, d in places.county_paths(counties)
+            ],
+        },
     }
-    assets = {name: _asset(name) for name in ("viz.js", "viz.css")}
-    vis_js = (_vis_dir() / "vis-network.min.js").read_text(encoding="utf-8")
-    # no source map: DevTools would try to fetch it, and the page fetches nothing
-    vis_js = re.sub(r"\n//# sourceMappingURL=\S*\s*$", "\n", vis_js)
-    for name, text in (("vis-network.min.js", vis_js), ("viz.js", assets["viz.js"])):
-        if re.search(r"</script|<!--", text, re.IGNORECASE):
-            raise ViewError(f"{name} cannot be inlined: it contains </script or <!--")
-    net.templateEnv.filters["script_json"] = script_json
-    net.templateEnv.globals.update(
-        page=page,
-        vis_js=vis_js,
-        viz_js=assets["viz.js"],
-        viz_css=assets["viz.css"],
-        csp=_csp(scripts=[vis_js, assets["viz.js"]], styles=[assets["viz.css"]]),
-    )
-    return net.generate_html(name="index.html")
-
-
-class _Network(Network):
-    """pyvis's Network, with O(1) checks in add_node and add_edge.
-
-    pyvis 0.3.2 looks nodes up in a list for every node and edge it adds, which is
-    quadratic: 3 s of a 5,000-node page and most of a 20,000-node one. These make the
-    same node and edge dicts (pyvis's Node and Edge) in linear time.
-    """
-
-    def add_node(self, n_id, label=None, shape="dot", **options):
-        if n_id in self.node_map:
-            return
-        node = Node(n_id, shape, label=label or n_id, font_color=self.font_color, **options)
-        self.nodes.append(node.options)
-        self.node_ids.append(n_id)
-        self.node_map[n_id] = node.options
-
-    def add_edge(self, source, to, **options):
-        for end in (source, to):
-            if end not in self.node_map:
-                raise ValueError(f"non existent node {end!r}")
-        self.edges.append(Edge(source, to, self.directed, **options).options)
-
-
-def _narrower(view: dict) -> dict[str, list[str]]:
-    """Target -> the targets in the view that are forms of it (skos:broader, transitively),
-    so that filtering on 287(g) also shows the Warrant Service Officer program."""
-    ids = {n["id"] for n in view["nodes"]}
-    tree = nx.DiGraph((b, n) for n, b in view.get("broader", []))
-    out = {}
-    for t in sorted(ids & set(tree)):
-        below = sorted(nx.descendants(tree, t) & ids)
-        if below:
-            out[t] = below
-    return out
 
 
 def _node_summary(n: dict) -> str:
-    """The hover text: plain text (vis-network shows a string with innerText)."""
+    """The hover text (plain text)."""
     kind = n["type"].replace("_", " ")
     head = f"{n['label']} ({kind}, {n['role']})" if n["role"] else f"{n['label']} ({kind})"
     parts = []
@@ -659,53 +951,15 @@ def _edge_summary(e: dict, labels: dict[str, str]) -> str:
     if years:
         when = f", {years[0]}" if years[0] == years[-1] else f", {years[0]}–{years[-1]}"
     n = e["articles"]
-    return f"{head}\n{e['polarity']}: {n} article{'s' * (n != 1)}{when}\nclick for the quotes"
+    sources = "source" if e.get("source") != "news" else "article"
+    return f"{head}\n{e['polarity']}: {n} {sources}{'s' * (n != 1)}{when}\nclick for the quotes"
 
 
 def _edge_width(e: dict) -> float:
+    """Screen px: 1 for one source, thicker for more (log scale)."""
     if e["kind"] == "org":
-        return 1.5
-    return round(1.5 + 2.0 * math.log2(max(1, e["articles"])), 2)
-
-
-def _vis_options(big: bool) -> dict:
-    return {
-        "autoResize": True,
-        "physics": {"enabled": False},
-        "layout": {"improvedLayout": False, "randomSeed": SEED},
-        "interaction": {
-            "hover": not big,
-            "tooltipDelay": 150,
-            "hideEdgesOnDrag": big,
-            "hideEdgesOnZoom": big,
-            "multiselect": False,
-            "navigationButtons": False,
-        },
-        "groups": {
-            group: {
-                "shape": shape,
-                "color": {
-                    "background": fill,
-                    "border": border,
-                    "highlight": {"background": fill, "border": "#000000"},
-                    "hover": {"background": fill, "border": "#000000"},
-                },
-            }
-            for group, (shape, fill, border) in STYLE.items()
-        },
-        "nodes": {
-            "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
-            "borderWidth": 1.5,
-            "borderWidthSelected": 3,
-        },
-        "edges": {
-            "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
-            # "horizontal": vis-network 9.1 misplaces "middle"-aligned labels of level edges
-            "font": {"size": 11, "face": "sans-serif", "align": "horizontal", "strokeWidth": 3},
-            "smooth": False,
-            "selectionWidth": 2,
-        },
-    }
+        return 1.0
+    return round(1.0 + 1.5 * math.log2(max(1, e["articles"])), 2)
 
 
 def script_json(value: object) -> str:
@@ -723,21 +977,24 @@ def script_json(value: object) -> str:
     return text
 
 
-def _csp(scripts: Iterable[str], styles: Iterable[str]) -> str:
-    """A policy that lets only our own inline scripts and styles run, and fetches nothing."""
+def csp_digest(text: str) -> str:
+    """The CSP source expression that allows one inline block: 'sha256-…'."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
-    def digest(text: str) -> str:
-        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
-    return "; ".join(
-        [
-            "default-src 'none'",
-            "script-src " + " ".join(digest(s) for s in scripts),
-            "style-src " + " ".join(digest(s) for s in styles),
-            "base-uri 'none'",
-            "form-action 'none'",
-        ]
-    )
+def csp_policy(scripts: Iterable[str], styles: Iterable[str], connect: str = "'none'") -> str:
+    """A policy that lets only the given inline scripts and styles run, and fetches nothing
+    (or, with connect="'self'", talks only to the page's own server)."""
+    parts = [
+        "default-src 'none'",
+        "script-src " + " ".join(csp_digest(s) for s in scripts),
+        "style-src " + " ".join(csp_digest(s) for s in styles),
+        "base-uri 'none'",
+        "form-action 'none'",
+    ]
+    if connect != "'none'":
+        parts.insert(1, f"connect-src {connect}")
+    return "; ".join(parts)
 
 
 def _templates():
@@ -746,13 +1003,6 @@ def _templates():
 
 def _asset(name: str) -> str:
     return (_templates() / name).read_text(encoding="utf-8")
-
-
-def _vis_dir() -> Path:
-    """vis-network as pyvis ships it (pyvis/lib/vis-9.1.2): no copy, no CDN."""
-    import pyvis
-
-    return Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
 
 
 # ---------------------------------------------------------------- all together

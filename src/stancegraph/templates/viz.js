@@ -1,493 +1,846 @@
-/* stancegraph view: search, filters and the evidence panel around a vis-network graph.
+/* stancegraph view, the application: filters, search, the evidence panel, the four views
+ * (graph, positions, timeline, map) and the view's state in the URL fragment, so that a
+ * copied link reproduces what a reporter saw.
  *
- * Safety rule: text from the graph (names, quotes, titles) only ever reaches the page
- * through textContent or as a property value; nothing here assigns innerHTML, and a
- * link is made only for an http(s) URL. The data is read from JSON script elements.
+ * The data is read from the JSON script element; nodes, edges, stances and sources point
+ * at each other by index. Safety: see viz-util.js (text only ever as textContent).
  */
 (function () {
   "use strict";
+  const SG = window.SG;
+  const data = JSON.parse(document.getElementById("sg-data").textContent);
+  const N = data.nodes.length;
 
-  function readJSON(id) {
-    return JSON.parse(document.getElementById(id).textContent);
+  // ------------------------------------------------------------ indexes
+
+  data.relationLabel = Object.fromEntries(data.relations);
+  data.groupStyle = {};
+  for (const item of data.legend) data.groupStyle[item.group] = item;
+  data.isTarget = new Uint8Array(N);
+  data.nodeEdges = Array.from({ length: N }, () => []);
+  data.byTarget = Array.from({ length: N }, () => []);
+  data.byActor = Array.from({ length: N }, () => []);
+  data.nodes.forEach((n, i) => (data.isTarget[i] = n.group === "target" ? 1 : 0));
+  data.edges.forEach((e, i) => {
+    data.nodeEdges[e.from].push(i);
+    data.nodeEdges[e.to].push(i);
+  });
+  data.stances.forEach((s, i) => {
+    data.byTarget[s.target].push(i);
+    data.byActor[s.actor].push(i);
+  });
+  const narrower = Array.from({ length: N }, () => []);
+  const broader = Array.from({ length: N }, () => []);
+  for (const [n, b] of data.broader) {
+    narrower[b].push(n);
+    broader[n].push(b);
+  }
+  const byIri = new Map(data.nodes.map((n, i) => [n.id, i]));
+  const stanceByIri = new Map(data.stances.map((s, i) => [s.id, i]));
+  const sourceByIri = new Map(data.sources.map((s, i) => [s.id, i]));
+  data.bySource = Array.from({ length: data.sources.length }, () => []);
+  data.stances.forEach((s, i) => data.bySource[s.source].push(i));
+
+  function closure(start, next) {
+    const seen = new Set([start]);
+    const todo = [start];
+    while (todo.length) for (const k of next[todo.pop()]) if (!seen.has(k)) seen.add(k), todo.push(k);
+    return seen;
+  }
+  const formsCache = new Map();
+  function forms(t) {
+    if (!formsCache.has(t)) formsCache.set(t, closure(t, narrower));
+    return formsCache.get(t);
+  }
+  function broaderOf(t) {
+    const up = closure(t, broader);
+    up.delete(t);
+    return up;
+  }
+  const targets = Array.from(data.nodes.keys()).filter((i) => data.byTarget[i].length);
+  const targetCount = (t) => Array.from(forms(t)).reduce((k, f) => k + data.byTarget[f].length, 0);
+  targets.sort((a, b) => targetCount(b) - targetCount(a) || cmp(data.nodes[a].label, data.nodes[b].label));
+
+  function cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
   }
 
-  const page = readJSON("sg-page");
-  const nodeItems = readJSON("sg-nodes");
-  const edgeItems = readJSON("sg-edges");
-  const info = page.nodes; // id -> {type, aliases, role}; label and group added below
-  const edgeInfo = page.edges; // id -> {kind, polarity, years, stances}; from, to, label below
-  for (const n of nodeItems) {
-    info[n.id].label = n.label;
-    info[n.id].group = n.group;
+  // ------------------------------------------------------------ the view's state
+
+  const ALL_POLARITIES = ["oppose", "support", "org"];
+  const relationsPresent = Array.from(new Set(data.stances.map((s) => s.relation).filter((r) => r))).sort(
+    (a, b) => data.relations.findIndex((r) => r[0] === a) - data.relations.findIndex((r) => r[0] === b),
+  );
+  const sourceKinds = Array.from(new Set(data.sources.map((s) => s.kind))).sort();
+  const years = Array.from(new Set(data.stances.map((s, i) => SG.stanceWhen(data, i).slice(0, 4)).filter((y) => y))).sort();
+  const states = Array.from(new Set(data.nodes.filter((n, i) => !data.isTarget[i] && n.state).map((n) => n.state))).sort();
+
+  function defaults() {
+    return {
+      view: "graph",
+      node: -1,
+      edge: -1,
+      source: -1,
+      subject: -1,
+      target: -1,
+      hideGroups: new Set(),
+      hidePolarities: new Set(),
+      hideRelations: new Set(),
+      hideSources: new Set(),
+      state: "",
+      from: "",
+      to: "",
+      undated: null, // null: included unless a year bound is set
+      q: "",
+      sort: "date",
+      dir: "desc",
+      place: "",
+    };
   }
-  for (const e of edgeItems) {
-    edgeInfo[e.id].from = e.from;
-    edgeInfo[e.id].to = e.to;
-    edgeInfo[e.id].label = e.label;
+  let state = defaults();
+
+  function includeUndated() {
+    return state.undated === null ? state.from === "" && state.to === "" : state.undated;
   }
 
-  // ------------------------------------------------------------ small DOM helpers
+  /** Whether stance `si` passes the filters; `opts.target === false` ignores the program
+   *  filter (the tables choose their own), `opts.undated` keeps undated stances. */
+  function passes(si, opts) {
+    const s = data.stances[si];
+    const o = opts || {};
+    if (state.hidePolarities.has(s.polarity)) return false;
+    if (s.relation && state.hideRelations.has(s.relation)) return false;
+    const source = data.sources[s.source] || {};
+    if (state.hideSources.has(source.kind)) return false;
+    const actor = data.nodes[s.actor];
+    if (state.hideGroups.has(actor.group) || state.hideGroups.has(data.nodes[s.target].group)) return false;
+    if (state.state && actor.state !== state.state) return false;
+    if (o.target !== false && state.target >= 0 && !forms(state.target).has(s.target)) return false;
+    const year = SG.stanceWhen(data, si).slice(0, 4);
+    if (!year) return o.undated || includeUndated();
+    if (state.from && year < state.from) return false;
+    if (state.to && year > state.to) return false;
+    return true;
+  }
 
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    if (attrs) {
-      for (const [key, value] of Object.entries(attrs)) {
-        if (key === "text") node.textContent = value;
-        else if (key === "class") node.className = value;
-        else node.setAttribute(key, value);
+  function narrowed() {
+    return state.target >= 0 || state.from || state.to || state.undated === false || state.state || state.hideRelations.size || state.hideSources.size || state.hidePolarities.has("oppose") || state.hidePolarities.has("support");
+  }
+
+  /** Filters in words, for the tables' notes. */
+  function filterSummary(opts) {
+    const parts = [];
+    const o = opts || {};
+    if (o.target !== false && state.target >= 0) parts.push(data.nodes[state.target].label);
+    if (state.from || state.to) parts.push((state.from || "\u2026") + "\u2013" + (state.to || "\u2026"));
+    if (!includeUndated() && !o.years) parts.push("undated stances left out");
+    if (state.state) parts.push(state.state);
+    if (state.hideRelations.size) parts.push("without " + Array.from(state.hideRelations).map((r) => data.relationLabel[r] || r).join(", "));
+    if (state.hidePolarities.has("oppose")) parts.push("no stances against");
+    if (state.hidePolarities.has("support")) parts.push("no stances for");
+    if (state.hideGroups.size) parts.push("hiding " + Array.from(state.hideGroups).map((g) => data.groupStyle[g].label.toLowerCase()).join(", "));
+    if (state.hideSources.size) parts.push("hiding " + Array.from(state.hideSources).map((k) => (k === "news" ? "news articles" : "other documents")).join(", "));
+    return parts.join("; ");
+  }
+
+  // ------------------------------------------------------------ the graph
+
+  const graphBox = document.getElementById("sg-graph");
+  const tip = document.getElementById("sg-tip");
+  const graph = new SG.GraphCanvas(graphBox, document.getElementById("sg-canvas"), data, {
+    click: (hit) => update({ node: hit.node, edge: hit.node >= 0 ? -1 : hit.edge, source: -1 }),
+    tip: (text, x, y) => {
+      if (!text) {
+        tip.hidden = true;
+        return;
+      }
+      tip.textContent = text;
+      tip.hidden = false;
+      const left = Math.min(x + 14, graphBox.clientWidth - tip.offsetWidth - 8);
+      const top = Math.min(y + 14, graphBox.clientHeight - tip.offsetHeight - 8);
+      tip.style.left = Math.max(4, left) + "px";
+      tip.style.top = Math.max(4, top) + "px";
+    },
+    camera: () => saveSoon(),
+  });
+  for (const b of document.querySelectorAll("#sg-zoom button")) {
+    b.addEventListener("click", () => {
+      const z = b.getAttribute("data-zoom");
+      if (z === "fit") graph.fit();
+      else graph.zoomAt((graph.W - graph.insetRight) / 2, graph.H / 2, z === "in" ? 1.4 : 1 / 1.4);
+    });
+  }
+
+  let counts = { nodes: N, edges: data.edges.length };
+  /** Which nodes and edges the filters leave, handed to the canvas. */
+  function applyFilters() {
+    const nodeShown = new Uint8Array(N);
+    const edgeShown = new Uint8Array(data.edges.length);
+    let edgesShown = 0;
+    const orgOn = !state.hidePolarities.has("org");
+    data.edges.forEach((e, i) => {
+      if (e.kind === "org") return;
+      if (e.stances.some((si) => passes(si))) {
+        edgeShown[i] = 1;
+        nodeShown[e.from] = 1;
+        nodeShown[e.to] = 1;
+        edgesShown++;
+      }
+    });
+    if (orgOn) {
+      data.edges.forEach((e, i) => {
+        if (e.kind !== "org") return;
+        const a = data.nodes[e.from], b = data.nodes[e.to];
+        if (state.hideGroups.has(a.group) || state.hideGroups.has(b.group)) return;
+        if (state.state && a.state !== state.state && b.state !== state.state) return;
+        if (narrowed() && !nodeShown[e.from] && !nodeShown[e.to]) return;
+        edgeShown[i] = 1;
+        edgesShown++;
+      });
+      data.edges.forEach((e, i) => {
+        if (edgeShown[i]) nodeShown[e.from] = nodeShown[e.to] = 1;
+      });
+    }
+    if (!narrowed()) {
+      data.nodes.forEach((n, i) => {
+        if (!data.nodeEdges[i].length && !state.hideGroups.has(n.group)) nodeShown[i] = 1;
+      });
+    }
+    let nodesShown = 0;
+    for (let i = 0; i < N; i++) nodesShown += nodeShown[i];
+    counts = { nodes: nodesShown, edges: edgesShown };
+    graph.setShown(nodeShown, edgeShown);
+  }
+
+  // ------------------------------------------------------------ the evidence panel
+
+  const main = document.getElementById("sg-main");
+  const panel = document.getElementById("sg-panel");
+  const panelBody = document.getElementById("sg-panel-body");
+  const PANEL_W = 420;
+  document.getElementById("sg-close").addEventListener("click", () => update({ node: -1, edge: -1, source: -1 }, { panelOnly: true }));
+
+  function openPanel(children) {
+    SG.clear(panelBody);
+    for (const child of children) if (child) panelBody.appendChild(child);
+    panel.hidden = false;
+    panel.scrollTop = 0;
+    main.classList.add("sg-with-panel");
+    graph.insetRight = PANEL_W;
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    SG.clear(panelBody);
+    main.classList.remove("sg-with-panel");
+    graph.insetRight = 0;
+  }
+
+  function nodeLink(i) {
+    const b = SG.el("button", { type: "button", class: "sg-link", text: data.nodes[i].label });
+    b.addEventListener("click", () => choose(i));
+    return b;
+  }
+
+  function viewButton(label, view, subject) {
+    const b = SG.el("button", { type: "button", class: "sg-action", text: label });
+    b.addEventListener("click", () => update({ view: view, subject: subject, place: "" }));
+    return b;
+  }
+
+  function hiddenNote(i) {
+    if (state.view !== "graph" || graph.nodeShown[i]) return null;
+    const reset = SG.el("button", { type: "button", class: "sg-link", text: "show everything" });
+    reset.addEventListener("click", () => resetFilters(true));
+    return SG.el("p", { class: "sg-warn" }, ["Hidden from the graph by the current filters (", reset, ")."]);
+  }
+
+  const CARDS = 40; // cards shown at once in the panel
+
+  function cardList(list, opts) {
+    const box = SG.el("div", { class: "sg-cards" });
+    const add = (from) => {
+      for (const si of list.slice(from, from + CARDS)) box.appendChild(SG.card(data, si, Object.assign({ nodeLink: nodeLink }, opts)));
+      if (list.length > from + CARDS) {
+        const more = SG.el("button", { type: "button", class: "sg-action", text: "Show " + Math.min(CARDS, list.length - from - CARDS) + " more of " + (list.length - from - CARDS) });
+        more.addEventListener("click", () => {
+          more.remove();
+          add(from + CARDS);
+        });
+        box.appendChild(more);
+      }
+    };
+    add(0);
+    return box;
+  }
+
+  function byDateDesc(list) {
+    return list.slice().sort((a, b) => cmp(SG.stanceWhen(data, b), SG.stanceWhen(data, a)) || cmp(data.stances[a].id, data.stances[b].id));
+  }
+
+  function showNode(i) {
+    const n = data.nodes[i];
+    const kind = n.type.replace(/_/g, " ");
+    const children = [
+      SG.el("h2", { text: n.label }),
+      SG.el("p", { class: "sg-meta", text: [kind, n.role, n.place ? placeName(n.place) : n.state].filter((v) => v).join(" \u00b7 ") }),
+    ];
+    if (n.aliases.length) children.push(SG.el("p", { class: "sg-meta", text: "also: " + n.aliases.join("; ") }));
+    children.push(hiddenNote(i));
+    const org = data.nodeEdges[i].filter((e) => data.edges[e].kind === "org");
+    if (org.length) {
+      children.push(SG.el("h3", { text: "Links" }));
+      children.push(SG.el("ul", {}, org.map((e) => SG.el("li", {}, [nodeLink(data.edges[e].from), " " + data.edges[e].label + " ", nodeLink(data.edges[e].to)]))));
+    }
+    if (data.isTarget[i]) {
+      const up = broader[i].map((b) => nodeLink(b));
+      if (up.length) children.push(SG.el("p", { class: "sg-meta" }, ["a form of "].concat(join(up))));
+      const down = narrower[i].map((b) => nodeLink(b));
+      if (down.length) children.push(SG.el("p", { class: "sg-meta" }, ["its forms: "].concat(join(down))));
+      const table = SG.positions(app, i, "");
+      children.push(
+        SG.el("p", { class: "sg-summary" }, [
+          SG.el("strong", { text: "\u25BC " + table.against.length + " against" }),
+          " \u00b7 ",
+          SG.el("strong", { text: "\u25B2 " + table.for.length + " for" }),
+          " (latest positions, forms included)",
+        ]),
+      );
+      children.push(SG.el("p", { class: "sg-buttons" }, [viewButton("Positions table", "table", i), viewButton("Timeline", "timeline", i), viewButton("Map", "map", i)]));
+      const list = byDateDesc(Array.from(forms(i)).flatMap((t) => data.byTarget[t]).filter((si) => passes(si, { target: false })));
+      children.push(SG.el("h3", { text: SG.plural(list.length, "stance") + ", newest first" }));
+      children.push(cardList(list, { target: forms(i).size > 1 }));
+    }
+    const taken = byDateDesc(data.byActor[i].filter((si) => passes(si, { target: false })));
+    if (taken.length) {
+      children.push(SG.el("p", { class: "sg-buttons" }, [viewButton("Where it stands (table)", "table", i)]));
+      children.push(SG.el("h3", { text: SG.plural(taken.length, "stance") + " it takes, newest first" }));
+      children.push(cardList(taken, { actor: false }));
+    }
+    openPanel(children);
+  }
+
+  function join(items) {
+    const out = [];
+    items.forEach((x, k) => {
+      if (k) out.push(", ");
+      out.push(x);
+    });
+    return out;
+  }
+
+  function showEdge(e) {
+    const edge = data.edges[e];
+    const children = [
+      SG.el("h2", {}, [nodeLink(edge.from)]),
+      SG.el("p", { class: "sg-meta" }, [edge.kind === "org" ? null : SG.sideMark(edge.polarity), " " + edge.label + " ", nodeLink(edge.to)]),
+    ];
+    if (edge.kind === "org") {
+      children.push(SG.el("p", { class: "sg-meta", text: "An organisational link (W3C ORG), not a stance." }));
+    } else {
+      children.push(SG.el("p", { class: "sg-meta", text: SG.plural(edge.stances.length, "stance") + " with evidence:" }));
+      children.push(cardList(byDateDesc(edge.stances), { actor: false, target: false }));
+    }
+    openPanel(children);
+  }
+
+  function showSource(k) {
+    const src = data.sources[k];
+    const url = SG.safeUrl(src.url);
+    const title = src.title || src.doc || "a source";
+    const children = [
+      SG.el("h2", { text: title }),
+      SG.el("p", { class: "sg-meta", text: [src.kind === "news" ? "news article" : src.type, src.publisher, src.date, src.doc].filter((v) => v).join(" \u00b7 ") }),
+    ];
+    if (url) children.push(SG.el("p", {}, [SG.el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url })]));
+    children.push(SG.el("h3", { text: SG.plural(data.bySource[k].length, "stance") + " from it" }));
+    children.push(cardList(data.bySource[k], {}));
+    openPanel(children);
+  }
+
+  function showStances(title, list) {
+    openPanel([SG.el("h2", { text: title }), cardList(byDateDesc(list), {})]);
+  }
+
+  /** A change of position: for each switch of side, the quotes just before and after. */
+  function showChange(c) {
+    const children = [
+      SG.el("h2", { text: c.who_label + " changed position" }),
+      SG.el("p", { class: "sg-meta", text: "on " + c.topic_label + (c.level === "jurisdiction" ? ", its agencies and officials counted with it" : "") + ": " + c.pattern }),
+    ];
+    const steps = c.steps;
+    for (let k = 1; k < steps.length; k++) {
+      if (steps[k].polarity === steps[k - 1].polarity) continue;
+      children.push(SG.el("h3", { class: "sg-flip-head", text: "From " + (SG.SIDE[steps[k - 1].polarity] || "") + " (" + steps[k - 1].date + ") to " + (SG.SIDE[steps[k].polarity] || "") + " (" + steps[k].date + ")" }));
+      children.push(SG.el("p", { class: "sg-step-label", text: "Before:" }));
+      children.push(cardList(steps[k - 1].stances, {}));
+      children.push(SG.el("p", { class: "sg-step-label", text: "After:" }));
+      children.push(cardList(steps[k].stances, {}));
+    }
+    openPanel(children);
+  }
+
+  // ------------------------------------------------------------ search
+
+  const searchBox = document.getElementById("sg-search");
+  const matchesBox = document.getElementById("sg-matches");
+  const names = [];
+  data.nodes.forEach((n, i) => {
+    names.push([SG.norm(n.label), i, null]);
+    for (const alias of n.aliases) names.push([SG.norm(alias), i, alias]);
+  });
+
+  /** Every node whose label or alias contains the query: exact names first, then names
+   *  that start with it, then the rest; within each, the most connected first. */
+  function findMatches(query) {
+    const q = SG.norm(query);
+    if (!q) return [];
+    const best = new Map();
+    for (const [name, i, alias] of names) {
+      const at = name.indexOf(q);
+      if (at < 0) continue;
+      const tier = name === q ? 0 : at === 0 ? 1 : 2;
+      const prev = best.get(i);
+      if (!prev || tier < prev.tier || (tier === prev.tier && prev.alias && !alias)) best.set(i, { node: i, tier: tier, alias: alias });
+    }
+    return Array.from(best.values()).sort((a, b) => a.tier - b.tier || data.nodes[a.node].rank - data.nodes[b.node].rank);
+  }
+
+  let matches = [];
+  let active = -1;
+  const LIST = 100;
+
+  function search(query) {
+    matches = findMatches(query);
+    active = matches.length ? 0 : -1;
+    renderMatches(LIST);
+    state.q = query;
+    saveSoon();
+    return matches.map((m) => data.nodes[m.node].label);
+  }
+
+  function renderMatches(limit) {
+    SG.clear(matchesBox);
+    if (!state.q && !searchBox.value) {
+      matchesBox.hidden = true;
+      searchBox.setAttribute("aria-expanded", "false");
+      return;
+    }
+    matchesBox.hidden = false;
+    searchBox.setAttribute("aria-expanded", "true");
+    matchesBox.appendChild(SG.el("div", { class: "sg-match-count", text: matches.length ? SG.plural(matches.length, "match", "matches") + (narrowed() ? " (filters stay on)" : "") : "No name matches \u201c" + searchBox.value + "\u201d" }));
+    matches.slice(0, limit).forEach((m, k) => {
+      const n = data.nodes[m.node];
+      const hidden = !graph.nodeShown[m.node];
+      const option = SG.el("div", { role: "option", id: "sg-match-" + k, class: "sg-match" + (k === active ? " sg-active" : "") + (hidden ? " sg-hidden" : ""), "aria-selected": k === active ? "true" : "false" }, [
+        SG.swatch(data.groupStyle[n.group].shape, data.groupStyle[n.group].fill, data.groupStyle[n.group].border),
+        " ",
+        SG.el("span", { class: "sg-match-label", text: n.label }),
+        SG.el("span", { class: "sg-match-meta", text: [n.type.replace(/_/g, " "), n.state, m.alias ? "also \u201c" + m.alias + "\u201d" : "", hidden ? "hidden by filters" : ""].filter((v) => v).join(" \u00b7 ") }),
+      ]);
+      option.addEventListener("mousedown", (ev) => ev.preventDefault());
+      option.addEventListener("click", () => choose(m.node));
+      matchesBox.appendChild(option);
+    });
+    if (matches.length > limit) {
+      const more = SG.el("button", { type: "button", class: "sg-link", text: "show " + Math.min(matches.length - limit, 500) + " more" });
+      more.addEventListener("mousedown", (ev) => ev.preventDefault());
+      more.addEventListener("click", () => renderMatches(limit + 500));
+      matchesBox.appendChild(more);
+    }
+    if (active >= 0) searchBox.setAttribute("aria-activedescendant", "sg-match-" + active);
+  }
+
+  let searchTimer = null;
+  searchBox.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => search(searchBox.value), 60);
+  });
+  searchBox.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      if (!matches.length) return;
+      active = (active + (ev.key === "ArrowDown" ? 1 : matches.length - 1)) % Math.min(matches.length, LIST);
+      renderMatches(LIST);
+      ev.preventDefault();
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      clearTimeout(searchTimer);
+      if (SG.norm(searchBox.value) !== SG.norm(state.q) || !matches.length) search(searchBox.value);
+      if (active >= 0 && matches.length) choose(matches[active].node);
+    } else if (ev.key === "Escape") {
+      matchesBox.hidden = true;
+    }
+  });
+  searchBox.addEventListener("focus", () => {
+    if (searchBox.value) renderMatches(LIST);
+  });
+  searchBox.addEventListener("blur", () => setTimeout(() => (matchesBox.hidden = true), 150));
+
+  /** Pick a node from search or a link: select it, and in the positions, timeline and map
+   *  views make it their subject (a program; or, for the table, an actor too). */
+  function choose(i) {
+    matchesBox.hidden = true;
+    const change = { node: i, edge: -1, source: -1 };
+    if (state.view === "table" || ((state.view === "timeline" || state.view === "map") && data.isTarget[i])) {
+      change.subject = i;
+      change.place = "";
+    }
+    update(change, { focus: true });
+  }
+
+  // ------------------------------------------------------------ filters
+
+  const filtersBox = document.getElementById("sg-filters");
+  const controls = [];
+
+  function checkbox(label, key, value, decoration, count) {
+    const input = SG.el("input", { type: "checkbox", "aria-label": label });
+    input.addEventListener("change", () => {
+      const set = new Set(state[key]);
+      if (input.checked) set.delete(value);
+      else set.add(value);
+      update({ [key]: set }, { refit: true });
+    });
+    controls.push(() => (input.checked = !state[key].has(value)));
+    return SG.el("label", {}, [input, decoration, " " + label, count === undefined ? null : SG.el("span", { class: "sg-count", text: String(count) })]);
+  }
+
+  function select(label, options, key, toValue, fromValue) {
+    const box = SG.el("select", { "aria-label": label });
+    for (const [value, text] of options) box.appendChild(SG.el("option", { value: value, text: text }));
+    box.addEventListener("change", () => update({ [key]: toValue(box.value) }, { refit: true }));
+    controls.push(() => (box.value = fromValue(state[key])));
+    return box;
+  }
+
+  function buildFilters() {
+    const groupCount = {};
+    for (const n of data.nodes) groupCount[n.group] = (groupCount[n.group] || 0) + 1;
+    filtersBox.appendChild(SG.el("h2", { text: "Who and what" }));
+    for (const item of data.legend) {
+      if (!groupCount[item.group]) continue;
+      filtersBox.appendChild(checkbox(item.label, "hideGroups", item.group, SG.swatch(item.shape, item.fill, item.border), groupCount[item.group]));
+    }
+    filtersBox.appendChild(SG.el("h2", { text: "Stances" }));
+    const polCount = {};
+    for (const e of data.edges) polCount[e.polarity] = (polCount[e.polarity] || 0) + 1;
+    for (const [key, label] of [["oppose", "against"], ["support", "for"], ["org", "heads / member of"]]) {
+      if (!polCount[key]) continue;
+      filtersBox.appendChild(checkbox(label, "hidePolarities", key, SG.lineSwatch(data.colours[key], key === "org" ? "5 4" : null), polCount[key]));
+    }
+    if (data.sources.some((s) => s.kind !== "news")) {
+      filtersBox.appendChild(SG.el("p", { class: "sg-note" }, [SG.lineSwatch("#555", "2 3"), " dotted: from a document that is not a news article"]));
+    }
+    filtersBox.appendChild(SG.el("p", { class: "sg-note", text: "Thicker lines: more sources. Click a line or a name for the quotes." }));
+    if (relationsPresent.length > 1) {
+      filtersBox.appendChild(SG.el("h2", { text: "Relation" }));
+      const relCount = {};
+      for (const s of data.stances) relCount[s.relation] = (relCount[s.relation] || 0) + 1;
+      for (const r of relationsPresent) filtersBox.appendChild(checkbox(data.relationLabel[r] || r, "hideRelations", r, null, relCount[r]));
+    }
+    if (sourceKinds.length > 1) {
+      filtersBox.appendChild(SG.el("h2", { text: "Sources" }));
+      for (const k of sourceKinds) filtersBox.appendChild(checkbox(k === "news" ? "news articles" : "other documents", "hideSources", k, null));
+    }
+    if (targets.length) {
+      filtersBox.appendChild(SG.el("h2", { text: "Program, policy or law" }));
+      const options = [["", "All"]].concat(targets.map((t) => [data.nodes[t].id, data.nodes[t].label + " (" + targetCount(t) + ")"]));
+      filtersBox.appendChild(select("Program, policy or law", options, "target", (v) => (v ? byIri.get(v) : -1), (t) => (t >= 0 ? data.nodes[t].id : "")));
+    }
+    if (states.length) {
+      filtersBox.appendChild(SG.el("h2", { text: "State" }));
+      filtersBox.appendChild(select("State", [["", "All states"]].concat(states.map((s) => [s, s])), "state", (v) => v, (v) => v));
+    }
+    if (years.length) {
+      filtersBox.appendChild(SG.el("h2", { text: "Year" }));
+      const opts = years.map((y) => [y, y]);
+      const from = select("From year", [["", "from the start"]].concat(opts), "from", (v) => v, (v) => v);
+      const to = select("To year", [["", "to the end"]].concat(opts), "to", (v) => v, (v) => v);
+      filtersBox.appendChild(SG.el("div", { class: "sg-years" }, [from, " \u2013 ", to]));
+      const undatedCount = data.stances.filter((s, i) => !SG.stanceWhen(data, i)).length;
+      if (undatedCount) {
+        const input = SG.el("input", { type: "checkbox", "aria-label": "undated stances" });
+        input.addEventListener("change", () => update({ undated: input.checked }, { refit: true }));
+        controls.push(() => (input.checked = includeUndated()));
+        filtersBox.appendChild(SG.el("label", { title: "Stances with no date in their text or source: left out once a year is chosen, unless ticked" }, [input, " undated stances", SG.el("span", { class: "sg-count", text: String(undatedCount) })]));
       }
     }
-    for (const child of children || []) {
-      if (child !== null && child !== undefined) node.appendChild(child);
+    const reset = SG.el("button", { type: "button", class: "sg-action", text: "Show everything" });
+    reset.addEventListener("click", () => resetFilters(true));
+    filtersBox.appendChild(reset);
+  }
+
+  function resetFilters(refit) {
+    const fresh = defaults();
+    update(
+      {
+        hideGroups: fresh.hideGroups,
+        hidePolarities: fresh.hidePolarities,
+        hideRelations: fresh.hideRelations,
+        hideSources: fresh.hideSources,
+        state: "",
+        target: -1,
+        from: "",
+        to: "",
+        undated: null,
+        place: "",
+      },
+      { refit: refit },
+    );
+  }
+
+  // ------------------------------------------------------------ views and subjects
+
+  const tabs = Array.from(document.querySelectorAll("#sg-tabs button"));
+  for (const b of tabs) b.addEventListener("click", () => update({ view: b.getAttribute("data-view") }));
+  const viewBoxes = { graph: graphBox, table: document.getElementById("sg-table"), timeline: document.getElementById("sg-timeline"), map: document.getElementById("sg-map") };
+  const rendered = { table: null, timeline: null, map: null };
+
+  /** The subject of the positions, timeline and map views: the chosen one, else the
+   *  program filter, else the selected target, else the program with most stances. */
+  function subject(opts) {
+    const wantTarget = opts && opts.target;
+    for (const i of [state.subject, state.target, state.node]) {
+      if (i >= 0 && (data.isTarget[i] || (!wantTarget && data.byActor[i].length))) return i;
     }
-    return node;
+    return targets.length ? targets[0] : -1;
   }
 
-  function text(value) {
-    return document.createTextNode(String(value));
+  function subjectPicker(label, targetsOnly) {
+    const current = subject({ target: targetsOnly });
+    const box = SG.el("select", { "aria-label": label, class: "sg-subject" });
+    const list = targets.slice();
+    if (current >= 0 && !list.includes(current)) list.unshift(current);
+    for (const t of list) box.appendChild(SG.el("option", { value: data.nodes[t].id, text: data.nodes[t].label + (data.isTarget[t] ? " (" + targetCount(t) + ")" : "") }));
+    box.value = current >= 0 ? data.nodes[current].id : "";
+    box.addEventListener("change", () => update({ subject: byIri.get(box.value), place: "" }));
+    return SG.el("label", { class: "sg-picker" }, [label + " ", box, SG.el("span", { class: "sg-note", text: " or search a name above" })]);
   }
 
-  function safeUrl(value) {
-    try {
-      const url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
-    } catch (err) {
-      return null;
+  function placeName(fips) {
+    if (fips.length === 2) return (data.map.states.find((s) => s.fips === fips) || {}).name || fips;
+    const county = data.map.counties.find((c) => c.fips === fips);
+    const st = data.map.states.find((s) => s.fips === fips.slice(0, 2));
+    return (county ? county.name + " County" : fips) + (st ? ", " + st.name : "");
+  }
+
+  function renderView() {
+    for (const [name, box] of Object.entries(viewBoxes)) box.hidden = name !== state.view;
+    for (const b of tabs) b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === state.view));
+    if (state.view === "table") rendered.table = SG.renderTable(app, viewBoxes.table);
+    if (state.view === "timeline") rendered.timeline = SG.renderTimeline(app, viewBoxes.timeline);
+    if (state.view === "map") rendered.map = SG.renderMap(app, viewBoxes.map);
+  }
+
+  // ------------------------------------------------------------ one place for every change
+
+  const status = document.getElementById("sg-status");
+
+  /** Apply a change of state; `opts.refit` re-fits the graph to what the filters leave,
+   *  `opts.focus` centres the selected node, `opts.restore` comes from the URL. */
+  function update(change, opts) {
+    const o = opts || {};
+    const filtersChanged = ["hideGroups", "hidePolarities", "hideRelations", "hideSources", "state", "target", "from", "to", "undated"].some((k) => k in change);
+    Object.assign(state, change);
+    if ("from" in change || "to" in change) {
+      if (!("undated" in change)) state.undated = null; // a new year range: undated out again
     }
+    for (const c of controls) c();
+    if (filtersChanged || o.restore) applyFilters();
+    graph.setSelection({ node: state.node, edge: state.edge });
+    if (state.node >= 0) showNode(state.node);
+    else if (state.edge >= 0) showEdge(state.edge);
+    else if (state.source >= 0) showSource(state.source);
+    else if (!o.keepPanel) closePanel();
+    if (!o.panelOnly) renderView();
+    if (state.view === "graph") {
+      if (o.focus && state.node >= 0 && graph.nodeShown[state.node]) graph.focusNode(state.node, 1);
+      else if (filtersChanged && o.refit) graph.fit();
+    }
+    const parts = [counts.nodes + " of " + N + " nodes, " + counts.edges + " of " + data.edges.length + " links shown"];
+    if (state.node >= 0 && !graph.nodeShown[state.node]) parts.push(data.nodes[state.node].label + " is hidden by the filters");
+    status.textContent = parts.join(" \u00b7 ");
+    status.className = parts.length > 1 ? "sg-warn" : "";
+    save();
   }
 
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
+  // ------------------------------------------------------------ the URL fragment
+
+  /** An edge in a link: one of its stances' IRIs (an org link: "org" and its two ends),
+   *  which stay the same when the graph is rebuilt, unlike the edges' numbers. */
+  function edgeKey(e) {
+    const edge = data.edges[e];
+    if (edge.stances.length) return data.stances[edge.stances[0]].id;
+    return "org " + data.nodes[edge.from].id + " " + data.nodes[edge.to].id;
   }
 
-  const SVG = "http://www.w3.org/2000/svg";
-  const SHAPES = {
-    dot: "M8 1.5a6.5 6.5 0 1 0 0.001 0Z",
-    square: "M2 2H14V14H2Z",
-    diamond: "M8 1L15 8L8 15L1 8Z",
-    triangle: "M8 1.5L15 14H1Z",
-    triangleDown: "M1 2H15L8 14.5Z",
-    hexagon: "M4.5 2H11.5L15 8L11.5 14H4.5L1 8Z",
-    star: "M8 1L9.9 6H15L10.9 9.2L12.4 14.5L8 11.3L3.6 14.5L5.1 9.2L1 6H6.1Z",
+  function edgeFromKey(key) {
+    if (stanceByIri.has(key)) return data.stances[stanceByIri.get(key)].edge;
+    const [kind, from, to] = key.split(" ");
+    if (kind !== "org") return -1;
+    return data.edges.findIndex((e) => e.kind === "org" && data.nodes[e.from].id === from && data.nodes[e.to].id === to);
+  }
+
+  function encode() {
+    const p = [];
+    const put = (k, v) => {
+      if (v !== "" && v !== null && v !== undefined) p.push([k, v]);
+    };
+    const iri = (i) => (i >= 0 ? data.nodes[i].id : "");
+    put("v", state.view === "graph" ? "" : state.view);
+    put("node", iri(state.node));
+    put("edge", state.edge >= 0 ? edgeKey(state.edge) : "");
+    put("source", state.source >= 0 ? data.sources[state.source].id : "");
+    put("subject", iri(state.subject));
+    put("t", iri(state.target));
+    put("hide", Array.from(state.hideGroups).sort().join(","));
+    put("pol", Array.from(state.hidePolarities).sort().join(","));
+    put("rel", Array.from(state.hideRelations).sort().join(","));
+    put("src", Array.from(state.hideSources).sort().join(","));
+    put("st", state.state);
+    put("from", state.from);
+    put("to", state.to);
+    put("undated", state.undated === null ? "" : state.undated ? "1" : "0");
+    put("place", state.place);
+    put("sort", state.sort === "date" ? "" : state.sort);
+    put("dir", state.dir === "desc" ? "" : state.dir);
+    put("q", state.q);
+    const c = graph.camera;
+    put("cam", [c.x.toFixed(1), c.y.toFixed(1), c.scale.toFixed(4)].join(","));
+    return p.map(([k, v]) => k + "=" + encodeURIComponent(v)).join("&");
+  }
+
+  function decode(hash) {
+    const p = new URLSearchParams(hash.replace(/^#/, ""));
+    const s = defaults();
+    const node = (k) => (p.has(k) && byIri.has(p.get(k)) ? byIri.get(p.get(k)) : -1);
+    const list = (k) => new Set((p.get(k) || "").split(",").filter((v) => v));
+    if (["graph", "table", "timeline", "map"].includes(p.get("v"))) s.view = p.get("v");
+    s.node = node("node");
+    if (p.has("edge")) s.edge = edgeFromKey(p.get("edge"));
+    if (p.has("source") && sourceByIri.has(p.get("source"))) s.source = sourceByIri.get(p.get("source"));
+    s.subject = node("subject");
+    s.target = node("t");
+    s.hideGroups = list("hide");
+    s.hidePolarities = list("pol");
+    s.hideRelations = list("rel");
+    s.hideSources = list("src");
+    s.state = p.get("st") || "";
+    s.from = p.get("from") || "";
+    s.to = p.get("to") || "";
+    s.undated = p.get("undated") === "1" ? true : p.get("undated") === "0" ? false : null;
+    s.place = p.get("place") || "";
+    s.sort = p.get("sort") || "date";
+    s.dir = p.get("dir") || "desc";
+    s.q = p.get("q") || "";
+    const cam = (p.get("cam") || "").split(",").map(Number);
+    return { state: s, camera: cam.length === 3 && cam.every((v) => Number.isFinite(v)) && cam[2] > 0 ? { x: cam[0], y: cam[1], scale: cam[2] } : null };
+  }
+
+  let restoring = false;
+  function save() {
+    if (restoring) return;
+    const hash = "#" + encode();
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  }
+  let saveTimer = null;
+  function saveSoon() {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, 250);
+  }
+
+  function restore(hash) {
+    const { state: s, camera } = decode(hash);
+    restoring = true;
+    searchBox.value = s.q;
+    update(s, { restore: true });
+    if (s.q) {
+      matches = findMatches(s.q);
+      active = matches.length ? 0 : -1;
+    }
+    if (camera) graph.setCamera(camera);
+    else if (s.node >= 0 && graph.nodeShown[s.node] && data.scope === "graph") {
+      graph.fit();
+      graph.focusNode(s.node, graph.camera.scale);
+    } else graph.fit();
+    restoring = false;
+    save();
+  }
+
+  window.addEventListener("hashchange", () => {
+    if (location.hash !== "#" + encode()) restore(location.hash);
+  });
+
+  const copyButton = document.getElementById("sg-copy");
+  copyButton.addEventListener("click", () => {
+    save();
+    const link = location.href;
+    const done = () => {
+      status.textContent = "Link copied: it opens this view with these filters and this selection.";
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link).then(done, () => prompt("Copy this link", link));
+    else prompt("Copy this link", link);
+  });
+
+  // ------------------------------------------------------------ start
+
+  const app = {
+    data: data,
+    state: state,
+    forms: forms,
+    broaderOf: broaderOf,
+    passes: passes,
+    filterSummary: filterSummary,
+    nodeLink: nodeLink,
+    subject: subject,
+    subjectPicker: subjectPicker,
+    placeName: placeName,
+    showStances: showStances,
+    showChange: showChange,
+    update: update,
   };
+  Object.defineProperty(app, "state", { get: () => state });
 
-  function swatch(shape, fill, border) {
-    const svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("width", "16");
-    svg.setAttribute("height", "16");
-    svg.setAttribute("viewBox", "0 0 16 16");
-    svg.setAttribute("aria-hidden", "true");
-    const path = document.createElementNS(SVG, "path");
-    path.setAttribute("d", SHAPES[shape] || SHAPES.dot);
-    path.setAttribute("fill", fill);
-    path.setAttribute("stroke", border);
-    svg.appendChild(path);
-    return svg;
+  document.getElementById("sg-title").textContent = data.title;
+  document.title = data.title;
+  buildFilters();
+  if (location.hash.length > 1) {
+    restore(location.hash);
+  } else {
+    const start = defaults();
+    if (data.focus >= 0) start.node = data.focus;
+    restoring = true;
+    update(start, { restore: true });
+    graph.fit();
+    restoring = false;
   }
-
-  function lineSwatch(colour, dashed) {
-    const svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("width", "22");
-    svg.setAttribute("height", "10");
-    svg.setAttribute("aria-hidden", "true");
-    const line = document.createElementNS(SVG, "line");
-    line.setAttribute("x1", "1");
-    line.setAttribute("y1", "5");
-    line.setAttribute("x2", "21");
-    line.setAttribute("y2", "5");
-    line.setAttribute("stroke", colour);
-    line.setAttribute("stroke-width", "3");
-    if (dashed) line.setAttribute("stroke-dasharray", "4 3");
-    svg.appendChild(line);
-    return svg;
-  }
-
-  // ------------------------------------------------------------ the network
-
-  const nodes = new vis.DataSet(nodeItems);
-  const edges = new vis.DataSet(edgeItems);
-  const shownNodes = new Set(nodes.getIds());
-  const shownEdges = new Set(edges.getIds());
-  const nodesView = new vis.DataView(nodes, { filter: (n) => shownNodes.has(n.id) });
-  const edgesView = new vis.DataView(edges, { filter: (e) => shownEdges.has(e.id) });
-  const container = document.getElementById("sg-network");
-  const network = new vis.Network(container, { nodes: nodesView, edges: edgesView }, page.options);
 
   const api = {
-    network: network,
     ready: false,
     readyAt: null,
-    selectNode: selectNode,
-    selectEdge: selectEdge,
+    data: data,
+    graph: graph,
+    app: app,
+    get state() {
+      return state;
+    },
     search: search,
-    shown: () => ({ nodes: shownNodes.size, edges: shownEdges.size }),
+    choose: (i) => choose(typeof i === "number" ? i : byIri.get(i)),
+    select: (iri) => update({ node: byIri.get(iri), edge: -1, source: -1 }, { focus: true }),
+    index: (iri) => byIri.get(iri),
+    update: update,
+    shown: () => Object.assign({}, counts),
+    link: () => {
+      save();
+      return location.href;
+    },
+    rendered: rendered,
   };
   window.stancegraph = api;
-
-  network.once("afterDrawing", function () {
+  requestAnimationFrame(() => {
+    graph.draw();
     api.ready = true;
     api.readyAt = performance.now();
     document.body.setAttribute("data-ready", "true");
   });
-
-  network.on("click", function (params) {
-    if (params.nodes.length) showNode(params.nodes[0]);
-    else if (params.edges.length) showEdge(params.edges[0]);
-    else hidePanel();
-  });
-
-  // ------------------------------------------------------------ the evidence panel
-
-  const panel = document.getElementById("sg-panel");
-  const panelBody = document.getElementById("sg-panel-body");
-  document.getElementById("sg-close").addEventListener("click", function () {
-    network.unselectAll();
-    hidePanel();
-  });
-
-  function hidePanel() {
-    panel.hidden = true;
-    clear(panelBody);
-  }
-
-  function openPanel(children) {
-    clear(panelBody);
-    for (const child of children) panelBody.appendChild(child);
-    panel.hidden = false;
-    panel.scrollTop = 0;
-  }
-
-  function nodeButton(id) {
-    const button = el("button", { type: "button", class: "sg-link", text: info[id].label });
-    button.addEventListener("click", () => selectNode(id));
-    return button;
-  }
-
-  function badge(polarity) {
-    return el("span", { class: "sg-badge sg-" + polarity, text: polarity });
-  }
-
-  function stanceItem(stance, polarity) {
-    const article = page.articles[stance.article] || {};
-    const when = stance.date || article.date;
-    const source = el("div", { class: "sg-source" });
-    const url = safeUrl(article.url);
-    const title = article.title || article.doc || "the article";
-    if (url) {
-      source.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: title }));
-    } else {
-      source.appendChild(el("span", { text: title }));
-    }
-    const details = [];
-    if (article.publisher) details.push(article.publisher);
-    if (article.date) details.push(article.date);
-    if (article.doc && article.doc !== title) details.push(article.doc);
-    if (details.length) source.appendChild(text(" · " + details.join(" · ")));
-    return el("div", { class: "sg-stance sg-" + polarity }, [
-      el("div", {}, [badge(polarity), text(stance.relation.replace(/_/g, " ") + (when ? " · " + when : ""))]),
-      el("blockquote", { text: stance.quote || "(no quote recorded)" }),
-      source,
-    ]);
-  }
-
-  function edgeSection(id, heading) {
-    const e = edgeInfo[id];
-    const title = heading
-      ? el("h3", {}, [nodeButton(e.from), text(" " + e.label + " "), nodeButton(e.to)])
-      : null;
-    if (e.kind === "org") return el("div", {}, [title]);
-    return el("div", { class: "sg-edge" }, [title].concat(e.stances.map((s) => stanceItem(s, e.polarity))));
-  }
-
-  function showEdge(id) {
-    const e = edgeInfo[id];
-    if (!e) return;
-    const children = [
-      el("h2", {}, [text(info[e.from].label)]),
-      el("p", { class: "sg-meta" }, [
-        e.polarity ? badge(e.polarity) : null,
-        text(e.label + " "),
-        nodeButton(e.to),
-      ]),
-    ];
-    if (e.kind === "org") {
-      children.push(el("p", { class: "sg-meta", text: "An organisational link (W3C ORG), not a stance." }));
-    } else {
-      const n = e.stances.length;
-      children.push(el("p", { class: "sg-meta", text: n + " stance" + (n === 1 ? "" : "s") + " with evidence:" }));
-      children.push(edgeSection(id, false));
-    }
-    openPanel(children);
-  }
-
-  function showNode(id) {
-    const n = info[id];
-    if (!n) return;
-    const kind = n.type.replace(/_/g, " ");
-    const children = [el("h2", { text: n.label }), el("p", { class: "sg-meta", text: n.role ? kind + " · " + n.role : kind })];
-    if (n.aliases.length) children.push(el("p", { class: "sg-meta", text: "also: " + n.aliases.join("; ") }));
-    const touching = network.getConnectedEdges(id).filter((e) => edgeInfo[e]);
-    touching.sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
-    const org = touching.filter((e) => edgeInfo[e].kind === "org");
-    const stances = touching.filter((e) => edgeInfo[e].kind !== "org");
-    if (org.length) {
-      children.push(el("h3", { text: "Links" }));
-      children.push(
-        el(
-          "ul",
-          {},
-          org.map((e) => {
-            const x = edgeInfo[e];
-            return el("li", {}, [nodeButton(x.from), text(" " + x.label + " "), nodeButton(x.to)]);
-          }),
-        ),
-      );
-    }
-    if (stances.length) {
-      const total = stances.reduce((sum, e) => sum + edgeInfo[e].stances.length, 0);
-      children.push(el("p", { class: "sg-meta", text: total + " stance" + (total === 1 ? "" : "s") + " shown:" }));
-      for (const e of stances) children.push(edgeSection(e, true));
-    }
-    openPanel(children);
-  }
-
-  // ------------------------------------------------------------ selection and search
-
-  function selectNode(id) {
-    if (!info[id]) return false;
-    if (!shownNodes.has(id)) resetFilters();
-    network.selectNodes([id], true);
-    network.focus(id, { scale: Math.max(network.getScale(), 1.0), animation: false });
-    showNode(id);
-    return true;
-  }
-
-  function selectEdge(id) {
-    if (!edgeInfo[id]) return false;
-    if (!shownEdges.has(id)) resetFilters();
-    network.setSelection({ nodes: [], edges: [id] }, { unselectAll: true, highlightEdges: false });
-    showEdge(id);
-    return true;
-  }
-
-  function norm(value) {
-    return String(value).toLowerCase().replace(/\u2019/g, "'").replace(/\s+/g, " ").trim();
-  }
-
-  const names = [];
-  for (const [id, n] of Object.entries(info)) {
-    names.push([norm(n.label), id, 0]);
-    for (const alias of n.aliases) names.push([norm(alias), id, 1]);
-  }
-
-  function before(a, b) {
-    for (let i = 0; i < a.length; i++) {
-      if (a[i] < b[i]) return true;
-      if (a[i] > b[i]) return false;
-    }
-    return false;
-  }
-
-  function findNode(query) {
-    const q = norm(query);
-    if (!q) return null;
-    const tests = [(s) => s === q, (s) => s.startsWith(q), (s) => s.includes(q)];
-    for (const test of tests) {
-      let best = null;
-      for (const [name, id, rank] of names) {
-        if (!test(name)) continue;
-        if (best === null || before([rank, name.length, name], best.key)) best = { key: [rank, name.length, name], id: id };
-      }
-      if (best) return best.id;
-    }
-    return null;
-  }
-
-  const status = document.getElementById("sg-status");
-  function setStatus(message, warn) {
-    status.textContent = message;
-    status.className = warn ? "sg-warn" : "";
-  }
-
-  function search(query) {
-    const id = findNode(query);
-    if (id === null) {
-      setStatus("No name matches \u201c" + query + "\u201d", true);
-      return null;
-    }
-    selectNode(id);
-    setStatus("Found " + info[id].label, false);
-    return id;
-  }
-
-  const searchBox = document.getElementById("sg-search");
-  const datalist = document.getElementById("sg-names");
-  const labels = Array.from(new Set(Object.values(info).map((n) => n.label))).sort();
-  for (const label of labels) {
-    const option = document.createElement("option");
-    option.value = label;
-    datalist.appendChild(option);
-  }
-  document.getElementById("sg-search-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    search(searchBox.value);
-  });
-
-  // ------------------------------------------------------------ filters
-
-  const state = { groups: new Set(), polarities: new Set(["oppose", "support", "unknown", "org"]), target: "", from: "", to: "", undated: true };
-  const groupCount = {};
-  for (const n of Object.values(info)) groupCount[n.group] = (groupCount[n.group] || 0) + 1;
-  for (const g of Object.keys(groupCount)) state.groups.add(g);
-  const allYears = Array.from(new Set(Object.values(edgeInfo).flatMap((e) => e.years.filter((y) => y)))).sort();
-  const hasUndated = Object.values(edgeInfo).some((e) => e.kind !== "org" && e.years.includes(""));
-  const targets = Array.from(new Set(Object.values(edgeInfo).filter((e) => e.kind !== "org").map((e) => e.to)));
-  targets.sort((a, b) => (info[a].label < info[b].label ? -1 : info[a].label > info[b].label ? 1 : 0));
-  const degree = {};
-  for (const e of Object.values(edgeInfo)) {
-    degree[e.from] = (degree[e.from] || 0) + 1;
-    degree[e.to] = (degree[e.to] || 0) + 1;
-  }
-
-  function narrowed() {
-    return state.target !== "" || state.from !== "" || state.to !== "" || !state.undated;
-  }
-
-  function stanceEdgeShown(e) {
-    if (!state.polarities.has(e.polarity)) return false;
-    if (!state.groups.has(info[e.from].group) || !state.groups.has(info[e.to].group)) return false;
-    if (state.target !== "" && e.to !== state.target && !(page.narrower[state.target] || []).includes(e.to)) return false;
-    return e.years.some((y) => (y === "" ? state.undated : (state.from === "" || y >= state.from) && (state.to === "" || y <= state.to)));
-  }
-
-  function applyFilters() {
-    shownEdges.clear();
-    shownNodes.clear();
-    for (const [id, e] of Object.entries(edgeInfo)) {
-      if (e.kind !== "org" && stanceEdgeShown(e)) {
-        shownEdges.add(id);
-        shownNodes.add(e.from);
-        shownNodes.add(e.to);
-      }
-    }
-    if (state.polarities.has("org")) {
-      for (const [id, e] of Object.entries(edgeInfo)) {
-        if (e.kind !== "org") continue;
-        if (!state.groups.has(info[e.from].group) || !state.groups.has(info[e.to].group)) continue;
-        if (narrowed() && !shownNodes.has(e.from) && !shownNodes.has(e.to)) continue;
-        shownEdges.add(id);
-      }
-      for (const id of shownEdges) {
-        shownNodes.add(edgeInfo[id].from);
-        shownNodes.add(edgeInfo[id].to);
-      }
-    }
-    if (!narrowed()) {
-      for (const [id, n] of Object.entries(info)) {
-        if (!degree[id] && state.groups.has(n.group)) shownNodes.add(id);
-      }
-    }
-    nodesView.refresh();
-    edgesView.refresh();
-    setStatus(shownNodes.size + " of " + nodes.length + " nodes, " + shownEdges.size + " of " + edges.length + " links shown", false);
-  }
-
-  const filters = document.getElementById("sg-filters");
-  const checkboxes = [];
-
-  function checkbox(label, checked, onChange, decoration, count) {
-    const input = el("input", { type: "checkbox" });
-    input.checked = checked;
-    input.defaultChecked = checked;
-    input.addEventListener("change", function () {
-      onChange(input.checked);
-      applyFilters();
-    });
-    checkboxes.push(input);
-    return el("label", {}, [input, decoration, text(label), count === undefined ? null : el("span", { class: "sg-count", text: String(count) })]);
-  }
-
-  function toggle(set, key) {
-    return (on) => (on ? set.add(key) : set.delete(key));
-  }
-
-  function select(options, onChange, labelText) {
-    const box = el("select", { "aria-label": labelText });
-    for (const [value, label] of options) {
-      const option = document.createElement("option");
-      option.value = value;
-      option.textContent = label;
-      box.appendChild(option);
-    }
-    box.addEventListener("change", function () {
-      onChange(box.value);
-      applyFilters();
-    });
-    return box;
-  }
-
-  filters.appendChild(el("h2", { text: "Entities" }));
-  for (const item of page.legend) {
-    if (!groupCount[item.group]) continue;
-    filters.appendChild(checkbox(item.label, true, toggle(state.groups, item.group), swatch(item.shape, item.fill, item.border), groupCount[item.group]));
-  }
-
-  filters.appendChild(el("h2", { text: "Links" }));
-  const polarityCount = {};
-  for (const e of Object.values(edgeInfo)) {
-    const key = e.kind === "org" ? "org" : e.polarity;
-    polarityCount[key] = (polarityCount[key] || 0) + 1;
-  }
-  for (const [key, label] of [["oppose", "opposes"], ["support", "supports"], ["unknown", "position unclear"], ["org", "heads / member of"]]) {
-    if (!polarityCount[key]) continue;
-    filters.appendChild(checkbox(label, true, toggle(state.polarities, key), lineSwatch(page.colours[key], key === "org"), polarityCount[key]));
-  }
-  filters.appendChild(el("p", { class: "sg-note", text: "Thicker lines: more articles. Click a line or a name for the quotes." }));
-
-  const selects = [];
-  if (targets.length) {
-    filters.appendChild(el("h2", { text: "Program, policy or law" }));
-    const box = select([["", "All"]].concat(targets.map((t) => [t, info[t].label])), (v) => (state.target = v), "Program, policy or law");
-    selects.push(box);
-    filters.appendChild(box);
-  }
-
-  if (allYears.length) {
-    filters.appendChild(el("h2", { text: "Year" }));
-    const years = allYears.map((y) => [y, y]);
-    const from = select([["", "from the start"]].concat(years), (v) => (state.from = v), "From year");
-    const to = select([["", "to the end"]].concat(years), (v) => (state.to = v), "To year");
-    selects.push(from, to);
-    filters.appendChild(el("div", { class: "sg-years" }, [from, text("\u2013"), to]));
-    if (hasUndated) filters.appendChild(checkbox("undated stances", true, (on) => (state.undated = on)));
-  }
-
-  const reset = el("button", { type: "button", text: "Show everything" });
-  reset.addEventListener("click", function () {
-    resetFilters();
-    network.fit({ animation: false });
-  });
-  filters.appendChild(reset);
-
-  function resetFilters() {
-    for (const box of checkboxes) box.checked = box.defaultChecked;
-    for (const box of selects) box.value = "";
-    // refill the sets in place: the checkboxes' handlers hold on to them
-    state.groups.clear();
-    for (const g of Object.keys(groupCount)) state.groups.add(g);
-    state.polarities.clear();
-    for (const p of ["oppose", "support", "unknown", "org"]) state.polarities.add(p);
-    state.target = "";
-    state.from = "";
-    state.to = "";
-    state.undated = true;
-    applyFilters();
-  }
-
-  document.getElementById("sg-title").textContent = page.title;
-  applyFilters();
-  if (page.focus && info[page.focus]) {
-    network.selectNodes([page.focus], true);
-    showNode(page.focus);
-  }
 })();
