@@ -41,11 +41,22 @@ NEGATIONS = {"not", "no", "never", "n't", "without", "nor", "neither", "refuse",
 
 
 @cache
-def domain_words() -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
-    """(single words, multiword sequences) that mark a phrase as about the field."""
-    data = tomllib.loads(
+def _domain_data() -> dict:
+    return tomllib.loads(
         resources.files("stancegraph").joinpath("data/domain_words.toml").read_text()
     )
+
+
+@cache
+def head_types() -> dict[str, str]:
+    """Head noun -> the type of a target it heads (data/domain_words.toml, [head_types])."""
+    return {noun: kind for kind, nouns in _domain_data()["head_types"].items() for noun in nouns}
+
+
+@cache
+def domain_words() -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+    """(single words, multiword sequences) that mark a phrase as about the field."""
+    data = _domain_data()
     single = frozenset(w for w in data["words"] if " " not in w)
     multi = tuple(tuple(w.split()) for w in data["words"] if " " in w)
     return single, multi
@@ -163,14 +174,14 @@ def _sentence_targets(sent, gazetteer: list[Mention], actors: list[Mention]) -> 
     taken = [(t.start, t.end) for t in named]
     phrases = []
     for span in _phrases(sent):
-        if any(s <= span.start_char and span.end_char <= e for s, e in taken):
-            continue
+        if any(s < span.end_char and span.start_char < e for s, e in taken):
+            continue  # a known program's name beats a description holding it
         if any(a.start <= span.start_char and span.end_char <= a.end for a in actors):
             continue  # an actor's own name ("ICE", "the Border Patrol")
         name = clean_phrase(span.text)
         if not name or len(name) < 3:
             continue
-        m = Mention.of_span("target", name, "practice", span)
+        m = Mention.of_span("target", name, phrase_type(span), span)
         m.origin = "phrase"
         phrases.append(m)
     return named + _distinct(phrases)
@@ -212,6 +223,11 @@ def _phrases(sent):
             if len(span):
                 spans[(span.start, span.end)] = span
     return [spans[k] for k in sorted(spans)]
+
+
+def phrase_type(span) -> str:
+    """A described target's type from its head noun; practice when the head says none."""
+    return head_types().get(span.root.lemma_.lower(), "practice")
 
 
 def _modifiers_end(tok) -> int:
