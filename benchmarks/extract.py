@@ -147,7 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--extractor", default="rules")
+    parser.add_argument("--extractor", default="learned", choices=("learned", "rules"))
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; medians shown")
     args = parser.parse_args()
     cli = [sys.executable, "-m", "stancegraph.cli"]
