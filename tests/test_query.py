@@ -135,7 +135,7 @@ def test_malformed_query_is_one_line_with_its_position(runner, seeds_build):
     )
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
-    assert "error: malformed query" in result.output and "1:" in result.output
+    assert "error: malformed query: line 1, column" in result.output
 
 
 @pytest.mark.parametrize(
