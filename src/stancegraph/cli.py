@@ -427,13 +427,13 @@ def queries_command() -> None:
     "--max-memory",
     default=1024,
     show_default=True,
-    type=click.IntRange(min=256),
+    type=click.IntRange(min=512),
     help="MB of memory (address space) each query worker may use; past it the query gets 503.",
 )
 @click.option(
     "--workers",
     "workers_count",
-    default=2,
+    default=3,
     show_default=True,
     type=click.IntRange(min=1),
     help="Query worker processes (queries answered at once).",

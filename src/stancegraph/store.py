@@ -352,7 +352,7 @@ def rows_within(
     for row in _solutions(result):
         if max_rows is not None and len(out) >= max_rows:
             return names, out, "rows"
-        cells = [row[n] for n in names]
+        cells = list(row)  # the values in the order of result.variables
         size += sum(len(str(t)) + 8 for t in cells if t is not None) + 8
         if max_bytes is not None and size > max_bytes:
             return names, out, "bytes"

@@ -25,7 +25,7 @@ from pathlib import Path
 from stancegraph import gate, sandbox
 from stancegraph import store as sgstore
 
-QUERY_STACK = 256 * 1024 * 1024  # bytes of stack for the query thread (address space only)
+QUERY_STACK = 128 * 1024 * 1024  # bytes of stack for the query thread (address space only)
 START_TIMEOUT = 120.0  # seconds a worker may take to open the graph
 TEXT = "text/plain; charset=utf-8"
 
