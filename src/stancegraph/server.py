@@ -487,6 +487,9 @@ def make_app(
             return _text(404, f"no index.html next to {graph}: run `stancegraph build` or `viz`")
         return response
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
         pool.attach()
@@ -501,6 +504,7 @@ def make_app(
             Route("/sparql", sparql, methods=["GET", "HEAD", "POST"]),
             Route("/queries", queries),
             Route("/graph", view),
+            Route("/favicon.ico", no_icon),  # browsers ask; a 404 would be logged as an error
         ],
         middleware=[
             Middleware(security_headers),
