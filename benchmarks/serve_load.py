@@ -198,13 +198,40 @@ def summary(name: str, results: list, seconds: float, peak: int | None) -> float
     return rate
 
 
+def gate_cost(queries: list[str]) -> None:
+    """What the check costs per bundled query before anything runs: gate.prepare and the
+    FROM test of store.query, the first time (nothing remembered) and after."""
+    try:
+        from stancegraph import gate
+    except ImportError:  # a stancegraph from before the gate: nothing to measure
+        return
+
+    def checks(text: str) -> None:
+        gate.prepare(text)
+        store.uses_keyword(text, "from")
+
+    for label, clear in (("first time", True), ("remembered", False)):
+        costs = []
+        for text in queries:
+            if clear:
+                store._remembered_keyword_error.cache_clear()
+            started = time.perf_counter()
+            checks(text)
+            costs.append((time.perf_counter() - started) * 1000)
+        costs.sort()
+        print(
+            f"gate, {label}: median {costs[len(costs) // 2]:.3f} ms, max {costs[-1]:.3f} ms "
+            f"over {len(queries)} bundled queries"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--graph", default="graph", help="a folder from `stancegraph build`")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60, help="seconds per kind of load")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of the servers")
-    parser.add_argument("--workers", type=int, default=3, help="stancegraph's query workers")
+    parser.add_argument("--workers", type=int, help="stancegraph's query workers (its default)")
     args = parser.parse_args()
     graph = Path(args.graph)
     if not (graph / "store").is_dir():
@@ -214,9 +241,11 @@ def main() -> None:
         raise SystemExit("the oxigraph binary is not installed (pip install oxigraph)")
     prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in store.PREFIXES.items())
     queries = [prologue + q.text for q in store.bundled_queries()]
+    gate_cost(queries)
     sg_port, ox_port = free_port(), free_port()
     sg_args = [sys.executable, "-m", "stancegraph.cli", "serve", "--graph", str(graph)]
-    sg_args += ["--port", str(sg_port), "--workers", str(args.workers)]
+    sg_args += ["--port", str(sg_port)]
+    sg_args += ["--workers", str(args.workers)] if args.workers else []
     ox_args = [oxigraph, "serve-read-only", "--location", str(graph / "store")]
     ox_args += ["--bind", f"127.0.0.1:{ox_port}", "--union-default-graph"]
     each = args.seconds / args.rounds

@@ -80,6 +80,8 @@ def expand_escapes(sparql: str) -> str:
 def check_nesting(sparql: str) -> None:
     """Refuse more than MAX_NESTING brackets open at once (counted over the whole text,
     strings included: an overcount only refuses sooner)."""
+    if sum(sparql.count(c) for c in "({[") <= MAX_NESTING:  # cannot be deeper: skip the walk
+        return
     depth = deepest = 0
     for char in re.findall(r"[(){}\[\]]", sparql):
         depth = depth + 1 if char in "({[" else max(depth - 1, 0)
