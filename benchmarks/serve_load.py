@@ -231,6 +231,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60, help="seconds per kind of load")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of the servers")
+    parser.add_argument("--query", help="send this query instead of the bundled ones")
     parser.add_argument("--workers", type=int, help="stancegraph's query workers (its default)")
     args = parser.parse_args()
     graph = Path(args.graph)
@@ -242,6 +243,8 @@ def main() -> None:
     prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in store.PREFIXES.items())
     queries = [prologue + q.text for q in store.bundled_queries()]
     gate_cost(queries)
+    if args.query:
+        queries = [prologue + args.query]
     sg_port, ox_port = free_port(), free_port()
     sg_args = [sys.executable, "-m", "stancegraph.cli", "serve", "--graph", str(graph)]
     sg_args += ["--port", str(sg_port)]
