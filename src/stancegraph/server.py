@@ -23,6 +23,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -290,6 +291,7 @@ class WorkerPool:
                 return None
             finally:
                 loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop leaves a watched fd non-blocking
             return worker.conn.recv()
         except (EOFError, OSError):
             return worker

@@ -12,6 +12,7 @@ enforces the time limit by killing a worker that overruns and starting another.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -256,9 +257,14 @@ class Worker:
             self.conn.close()
 
     def death(self) -> Answer:
-        """The answer for a job whose worker died before answering."""
+        """The answer for a job whose worker died (or broke the pipe) before answering."""
+        code = None
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.process.wait(0.5)  # a pipe closes just before its process ends
         self.stop()
-        code = self.process.returncode if self.process is not None else None
+        if code is None:
+            return text_answer(500, "the query worker stopped answering")
         if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGBUS):
             return text_answer(503, _memory_message(self.limits))
         return text_answer(500, f"the query engine crashed on this query (exit status {code})")
