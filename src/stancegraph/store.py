@@ -3,7 +3,8 @@
 `build` writes an on-disk Oxigraph store next to the Turtle/TriG files; every
 command that takes `--graph` opens it here. Queries see the union of the named
 graphs as their default graph (one named graph per article, so no `GRAPH`
-clause is needed) and know the common prefixes without declaring them.
+clause is needed) unless they name graphs with FROM / FROM NAMED or the caller
+gives a dataset, and know the common prefixes without declaring them.
 
 For query writers: the union keeps one copy of a triple per graph, and an entity
 is described again in every article graph that mentions it, so `?a rdfs:label ?l`
