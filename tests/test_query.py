@@ -4,6 +4,7 @@ on the graph built from seeds/."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import rdflib
@@ -141,7 +142,7 @@ def test_malformed_query_is_one_line_with_its_position(runner, seeds_build):
     )
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
-    assert "error: malformed query" in result.output and "1:" in result.output
+    assert "error: malformed query: line 1, column" in result.output
 
 
 @pytest.mark.parametrize(
@@ -204,3 +205,50 @@ def test_changed_position_is_a_surely_later_stance_of_the_other_side():
     assert _changes([_stance("support", p287, "2019"), _stance("oppose", wso, "2019-05", 20)]) == []
     # another target outside the hierarchy: no change
     assert _changes([_stance("support", other, "2018"), _stance("oppose", wso, "2019", 20)]) == []
+
+
+@pytest.fixture
+def listener():
+    from test_server import Listener
+
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+def test_query_refuses_service_unless_allowed(runner, seeds_build, listener):
+    graph = str(seeds_build[1])
+    q = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
+    result = runner.invoke(main, ["query", q, "--graph", graph])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "SERVICE is not allowed" in result.output
+    hidden = "SELECT * WHERE { # \\u000D\n" + q[len("SELECT * WHERE { ") :]
+    result = runner.invoke(main, ["query", hidden, "--graph", graph])
+    assert result.exit_code == 1 and "SERVICE is not allowed" in result.output
+    time.sleep(0.3)
+    assert listener.connections == 0
+    # the control: allowed, the query does reach the listener (which hangs up)
+    result = runner.invoke(main, ["query", q, "--graph", graph, "--allow-service"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    deadline = time.monotonic() + 5
+    while listener.connections == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert listener.connections >= 1
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }", "timed out"),
+        ("SELECT * {" + " UNION ".join(["{ ?s ?p ?o }"] * 10_000) + "}", "timed out"),
+        ("SELECT * " + "{" * 5000 + "}" * 5000, "too deeply nested"),
+    ],
+    ids=["slow", "10,000 UNION", "deep"],
+)
+def test_a_pathological_query_ends_with_one_line(runner, seeds_build, query, message):
+    started = time.monotonic()
+    args = ["query", query, "--graph", str(seeds_build[1]), "--timeout", "1"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert message in result.output
+    assert time.monotonic() - started < 20

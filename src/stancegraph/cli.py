@@ -524,16 +524,53 @@ def analyze_command(graph: Path, fmt: str, top: int, write: bool) -> None:
     help="SELECT results: an aligned table, SPARQL 1.1 Query Results JSON, CSV or TSV. "
     "CONSTRUCT/DESCRIBE print Turtle, ASK prints true or false.",
 )
-def query_command(sparql: str | None, query_file: str | None, graph: Path, fmt: str) -> None:
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds the query may run before it is stopped (0: no limit).",
+)
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let SERVICE clauses call other servers. Without it SERVICE is refused and the "
+    "query runs in a process that can open no network connection.",
+)
+def query_command(
+    sparql: str | None,
+    query_file: str | None,
+    graph: Path,
+    fmt: str,
+    timeout: float,
+    allow_service: bool,
+) -> None:
     """Run a SPARQL query (QUERY or --file F) over the graph. The prefixes sg, prov, oa,
-    dcterms, schema, skos, org, rdfs, owl, xsd and rdf need no declaration."""
-    from stancegraph import store
+    dcterms, schema, skos, org, rdfs, owl, xsd and rdf need no declaration. The query
+    runs in a child process of its own, so one that crashes or hangs ends with one line."""
+    from stancegraph import store, workers
 
     if (sparql is None) == (query_file is None):
         raise Failure("give either a QUERY or --file F, not both or neither", 2)
     text = sparql if query_file is None else store.find_query(query_file)
-    st = store.open_store(graph)
-    _stdout(store.render(store.query(st, text), fmt))
+    limits = workers.Limits(
+        timeout=timeout or None,
+        max_rows=None,
+        max_bytes=None,
+        max_memory_mb=None,
+        allow_service=allow_service,
+        require_isolation=False,
+    )
+    job = workers.Job(text, result_fmt=fmt, for_terminal=True)
+    try:
+        answer, isolation = workers.run_once(graph, job, limits)
+    except workers.WorkerFailed as err:
+        raise Failure(_one_line(err), 1) from None
+    if isolation.startswith("NOT"):
+        click.echo(f"warning: the query ran with network access: {isolation}", err=True)
+    if answer.status != 200:
+        raise Failure(" ".join(answer.body.decode("utf-8", "replace").split()), 1)
+    _stdout(answer.body)
 
 
 @main.command("queries")
@@ -565,16 +602,62 @@ def queries_command() -> None:
     type=click.IntRange(min=1),
     help="Rows (or triples) a response holds at most.",
 )
-def serve_command(graph: Path, host: str, port: int, timeout: float, max_rows: int) -> None:
+@click.option(
+    "--max-bytes",
+    default=10_000_000,
+    show_default=True,
+    type=click.IntRange(min=1000),
+    help="Bytes a response holds at most (cut at a row, like --max-rows).",
+)
+@click.option(
+    "--max-memory",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(min=512),
+    help="MB of memory (address space) each query worker may use; past it the query gets 503.",
+)
+@click.option(
+    "--workers",
+    "workers_count",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Query worker processes (queries answered at once).",
+)
+def serve_command(
+    graph: Path,
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    max_bytes: int,
+    max_memory: int,
+    workers_count: int,
+) -> None:
     """A read-only SPARQL 1.1 endpoint at /sparql, a query page at /, the view at /graph."""
-    from stancegraph import server, store
+    from stancegraph import server, workers
 
-    store.open_store(graph)  # a bad --graph fails here, before the server starts
-    click.echo(
-        f"serving {graph} at http://{host}:{port}/ (SPARQL endpoint: /sparql); Ctrl-C stops",
-        err=True,
-    )
-    server.serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows)
+    def started(isolation: str) -> None:
+        click.echo(
+            f"serving {graph} at http://{host}:{port}/ (SPARQL endpoint: /sparql); "
+            f"query workers: {isolation}; Ctrl-C stops",
+            err=True,
+        )
+
+    try:
+        server.serve(
+            graph,
+            host=host,
+            port=port,
+            timeout=timeout,
+            max_rows=max_rows,
+            max_bytes=max_bytes,
+            max_memory=max_memory,
+            workers_count=workers_count,
+            started=started,
+        )
+    except workers.WorkerFailed as err:
+        raise Failure(_one_line(err), 1) from None
 
 
 @main.command("push")

@@ -1,12 +1,17 @@
 """A read-only SPARQL 1.1 Protocol endpoint over a built graph, and a page to query it.
 
 Why it is shaped this way:
-- Read-only and closed to the network: every query is parsed (rdflib's SPARQL
-  parser) before it runs; updates and SERVICE are refused there, because
-  pyoxigraph fetches SERVICE and LOAD URLs from its Rust core, beyond the reach
-  of anything Python could intercept once a query runs.
-- A time limit that holds: pyoxigraph cannot be interrupted from Python, so
-  queries run in worker processes; a worker that overruns is killed and replaced.
+- The event loop only speaks HTTP. Reading the request is bounded (MAX_BODY bytes,
+  the time limit); everything about the query itself, even checking it, happens in
+  worker processes (workers.py), which cannot open a socket, cap their memory, and
+  are killed and replaced when they overrun the time limit. So no query, however
+  hostile, holds up the others for longer than it holds up one worker.
+- Read-only and offline by construction: see gate.py (what may run) and sandbox.py
+  (what a worker can reach: nothing).
+- Answers are bounded in rows, bytes and time, the time including sending: a
+  response that is still being sent when the time is up is cut off.
+- Every response carries a strict Content-Security-Policy; the HTML pages get one
+  computed from their own inline scripts and styles (content_security_policy).
 - Starlette + uvicorn: a small, well-kept ASGI stack; CORS from Starlette's
   middleware so that browser tools (YASGUI) can use the endpoint.
 """
@@ -14,321 +19,461 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
-import multiprocessing as mp
+import hashlib
+import logging
+import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from stancegraph import store as sgstore
+from stancegraph import workers
+from stancegraph.gate import READ_ONLY, Refused
+from stancegraph.workers import Answer, Job, Limits, Worker, WorkerFailed
 
-DEFAULT_TIMEOUT = 10.0  # seconds a query may run
+DEFAULT_TIMEOUT = 10.0  # seconds a query may run, sending included
 DEFAULT_MAX_ROWS = 10_000  # rows (or triples) a response may hold
-DEFAULT_WORKERS = 2
+DEFAULT_MAX_BYTES = 10_000_000  # bytes a response may hold
+DEFAULT_MAX_MEMORY = 1024  # MB of address space a query worker may use
+DEFAULT_WORKERS = 3  # one more than two cores: a core need not wait for a worker's next job
+MAX_BODY = 1_000_000  # bytes of request body (413 beyond)
+SEND_CHUNK = 64 * 1024  # bytes per write when sending an answer
+SEND_GRACE = 1.0  # seconds an answer ready at the time limit still has to be sent
 
-RESULT_TYPES = {  # media type -> result format
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
+log = logging.getLogger("stancegraph.server")
+
+# media type -> format, in the order of preference when the client likes several equally
+RESULT_OFFERS = [
+    ("application/sparql-results+json", "json"),
+    ("application/sparql-results+xml", "xml"),
+    ("text/csv", "csv"),
+    ("text/tab-separated-values", "tsv"),
+    ("application/json", "json"),
+    ("application/xml", "xml"),
+    ("text/xml", "xml"),
+]
+GRAPH_OFFERS = [
+    ("text/turtle", "turtle"),
+    ("application/n-triples", "nt"),
+    ("application/ld+json", "jsonld"),
+    ("application/rdf+xml", "rdfxml"),
+    ("application/x-turtle", "turtle"),
+]
+FORMAT_NAMES = {  # ?format= shortcuts: (result format, graph format)
+    "json": ("json", None),
+    "xml": ("xml", None),
+    "csv": ("csv", None),
+    "tsv": ("tsv", None),
+    "turtle": (None, "turtle"),
+    "ttl": (None, "turtle"),
+    "nt": (None, "nt"),
+    "ntriples": (None, "nt"),
+    "jsonld": (None, "jsonld"),
+    "json-ld": (None, "jsonld"),
+    "rdfxml": (None, "rdfxml"),
+    "rdf": (None, "rdfxml"),
 }
-GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "jsonld",
-}
-MEDIA = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "turtle": "text/turtle; charset=utf-8",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-}
-FORMAT_NAMES = {  # ?format= shortcuts
-    "json": "json",
-    "xml": "xml",
-    "csv": "csv",
-    "tsv": "tsv",
-    "turtle": "turtle",
-    "ttl": "turtle",
-    "nt": "nt",
-    "ntriples": "nt",
-    "jsonld": "jsonld",
-    "json-ld": "jsonld",
-}
+STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
 
 
-class Refused(Exception):
-    """A query the endpoint will not run: (HTTP status, one-line message)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+# ---------------------------------------------------------------- content negotiation
 
 
-# ---------------------------------------------------------------- the read-only check
-
-
-def check_query(sparql: str) -> None:
-    """Refuse anything but a read-only, local query; runs before the store sees it.
-
-    Raises Refused(400) for a malformed query, Refused(403) for an update
-    (INSERT, DELETE, LOAD, CLEAR, ...) or a query with a SERVICE clause anywhere
-    (in a subquery, an OPTIONAL, a FILTER EXISTS ...). The check walks rdflib's
-    parse tree, so the word "service" inside a literal or an IRI is harmless;
-    anything rdflib's parser cannot read is refused rather than run.
-    """
-    from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    try:
-        tree = parseQuery(sparql)
-    except ParseBaseException as exc:
-        try:
-            parseUpdate(sparql)
-        except ParseBaseException:
-            raise Refused(400, f"malformed query: {_parse_message(exc)}") from None
-        except Exception:  # noqa: BLE001 - rdflib raises assorted errors on odd input
-            raise Refused(400, f"malformed query: {_parse_message(exc)}") from None
-        raise Refused(403, "this endpoint is read-only: updates are refused") from None
-    except Exception as exc:  # noqa: BLE001 - e.g. an undefined prefix in some rdflib versions
-        raise Refused(400, f"malformed query: {_one_line(exc)}") from None
-    if any(name == "ServiceGraphPattern" for name in _node_names(tree)):
-        raise Refused(403, "SERVICE is not allowed: this endpoint never queries other servers")
-
-
-def _node_names(node):
-    from pyparsing import ParseResults
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, CompValue):
-            yield item.name
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, ParseResults)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-
-
-def _parse_message(exc) -> str:
-    line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
-    where = f"line {line}, column {col}: " if line is not None else ""
-    return where + " ".join(str(getattr(exc, "msg", exc)).split())
-
-
-# ---------------------------------------------------------------- workers
-
-
-@dataclass
-class Answer:
-    status: int
-    media_type: str
-    body: bytes
-    truncated: bool = False
-
-
-def _worker(graph: str, conn) -> None:
-    """Open the graph once, then answer (sparql, result format, graph format, max rows)."""
-    try:
-        st = sgstore.open_store(Path(graph))
-    except sgstore.StoreError as exc:
-        conn.send(("error", str(exc)))
-        return
-    conn.send(("ready", None))
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        sparql, result_fmt, graph_fmt, max_rows = job
-        try:
-            conn.send(("ok", _answer(st, sparql, result_fmt, graph_fmt, max_rows)))
-        except sgstore.QueryError as exc:
-            status = 400 if str(exc).startswith("malformed") else 500
-            conn.send(("ok", Answer(status, "text/plain; charset=utf-8", f"{exc}\n".encode())))
-        except Exception as exc:  # noqa: BLE001 - answer, and keep the worker serving
-            message = f"query failed: {_one_line(exc)}\n"
-            conn.send(("ok", Answer(500, "text/plain; charset=utf-8", message.encode())))
-
-
-def _answer(st, sparql: str, result_fmt: str, graph_fmt: str, max_rows: int) -> Answer:
-    result = sgstore.query(st, sparql)
-    kind = sgstore.kind(result)
-    if kind == "select":
-        names, table, truncated = sgstore.rows(result, limit=max_rows)
-        body = sgstore.serialize_select(names, table, result_fmt)
-        return Answer(200, MEDIA[result_fmt], body, truncated)
-    if kind == "ask":
-        return Answer(200, MEDIA[result_fmt], sgstore.serialize_ask(bool(result), result_fmt))
-    triples, truncated = [], False
-    for t in result:
-        if len(triples) >= max_rows:
-            truncated = True
-            break
-        triples.append(t)
-    return Answer(200, MEDIA[graph_fmt], sgstore.serialize_triples(triples, graph_fmt), truncated)
-
-
-class WorkerPool:
-    """Processes that each hold the graph open; a query that overruns kills its worker."""
-
-    def __init__(self, graph: Path, size: int = DEFAULT_WORKERS, timeout: float = DEFAULT_TIMEOUT):
-        self.graph = str(graph)
-        self.timeout = timeout
-        self.ctx = mp.get_context("spawn")
-        self.size = size
-        self.idle: asyncio.Queue | None = None
-
-    def _start(self):
-        parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker, args=(self.graph, child), daemon=True)
-        proc.start()
-        child.close()
-        if not parent.poll(120):
-            proc.kill()
-            raise sgstore.StoreError(f"{self.graph}: the query worker did not start")
-        status, message = parent.recv()
-        if status != "ready":
-            proc.join()
-            raise sgstore.StoreError(message)
-        return proc, parent
-
-    def start(self) -> None:
-        """Start the workers (blocking); raises StoreError if the graph cannot be opened."""
-        self.idle = asyncio.Queue()
-        for _ in range(self.size):
-            self.idle.put_nowait(self._start())
-
-    async def run(self, job: tuple) -> Answer:
-        assert self.idle is not None
-        proc, conn = await self.idle.get()
-        timed_out = False
-        try:
-            conn.send(job)
-            if await asyncio.to_thread(conn.poll, self.timeout):
-                _, answer = conn.recv()
-                self.idle.put_nowait((proc, conn))
-                return answer
-            timed_out = True
-        except (EOFError, OSError):
-            pass  # the worker died: replace it below
-        proc.kill()
-        proc.join()
-        conn.close()
-        self.idle.put_nowait(await asyncio.to_thread(self._start))
-        if not timed_out:
-            return Answer(500, "text/plain; charset=utf-8", b"the query worker failed\n")
-        message = f"query timed out: stopped after {self.timeout:g} s (the endpoint's time limit)\n"
-        return Answer(503, "text/plain; charset=utf-8", message.encode())
-
-    def close(self) -> None:
-        if self.idle is None:
-            return
-        while not self.idle.empty():
-            proc, conn = self.idle.get_nowait()
-            proc.kill()
-            proc.join()
-            conn.close()
-
-
-# ---------------------------------------------------------------- HTTP
-
-
-def _negotiate(request: Request, table: dict[str, str], default: str, names: set[str]) -> str:
-    wanted = request.query_params.get("format")
-    if wanted and FORMAT_NAMES.get(wanted.lower()) in names:
-        return FORMAT_NAMES[wanted.lower()]
-    best, best_q = default, 0.0
-    for part in request.headers.get("accept", "").split(","):
-        fields = part.strip().split(";")
-        media = fields[0].strip().lower()
+def negotiate(accept: str | None, offers: list[tuple[str, str]]) -> str | None:
+    """The offered format the Accept header likes best (RFC 9110: q-values, type/* and
+    */*, the most specific range deciding), the first offer if there is no header,
+    None if it accepts none of them."""
+    if not accept or not accept.strip():
+        return offers[0][1]
+    ranges = []
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if "/" not in media:
+            continue
         q = 1.0
         for f in fields[1:]:
-            if f.strip().startswith("q="):
+            if f.lower().startswith("q="):
                 try:
-                    q = float(f.strip()[2:])
+                    q = min(max(float(f[2:]), 0.0), 1.0)
                 except ValueError:
                     q = 0.0
-        if media in table and q > best_q:
-            best, best_q = table[media], q
+        ranges.append((media, q))
+    best, best_q = None, 0.0
+    for media, fmt in offers:
+        main = media.split("/")[0]
+        matched = [
+            (3 if r == media else 2 if r == f"{main}/*" else 1, q)
+            for r, q in ranges
+            if r in (media, f"{main}/*", "*/*")
+        ]
+        if matched:
+            q = max(matched)[1]
+            if q > best_q:
+                best, best_q = fmt, q
     return best
 
 
-def _text(status: int, message: str) -> Response:
-    return Response(message.rstrip("\n") + "\n", status, media_type="text/plain; charset=utf-8")
+# ---------------------------------------------------------------- reading the request
 
 
-async def _read_query(request: Request) -> str:
-    if request.method == "GET":
-        if "update" in request.query_params:
-            raise Refused(403, "this endpoint is read-only: updates are refused")
-        q = request.query_params.get("query")
-        if not q:
-            raise Refused(400, "missing the query parameter: /sparql?query=SELECT ...")
-        return q
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = (await request.body()).decode("utf-8", errors="replace")
-    if ctype == "application/sparql-query":
-        return body
-    if ctype == "application/sparql-update":
-        raise Refused(403, "this endpoint is read-only: updates are refused")
-    if ctype == "application/x-www-form-urlencoded":
-        form = parse_qs(body, keep_blank_values=True)
-        if "update" in form:
-            raise Refused(403, "this endpoint is read-only: updates are refused")
-        if form.get("query"):
-            return form["query"][0]
-        raise Refused(400, "missing the query field in the form")
-    raise Refused(
-        415,
-        "send the query as ?query=, a form field (application/x-www-form-urlencoded) "
-        "or an application/sparql-query body",
+@dataclass
+class Asked:
+    """What the client asked: the query and the protocol's dataset parameters."""
+
+    sparql: str
+    default_graph: list[str] | None
+    named_graphs: list[str] | None
+    fmt: str | None  # the ?format= parameter
+
+
+def _pairs(raw: bytes | str) -> list[tuple[str, str]]:
+    """URL-encoded pairs, decoded strictly as UTF-8 (400 otherwise)."""
+    try:
+        text = raw.decode("ascii") if isinstance(raw, bytes) else raw
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeError:
+        raise Refused(400, "the request is not valid UTF-8") from None
+
+
+async def _body(request: Request, limit: float) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise Refused(413, f"request body too large: at most {MAX_BODY} bytes")
+    chunks, size = [], 0
+    try:
+        async with asyncio.timeout(limit):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise Refused(413, f"request body too large: at most {MAX_BODY} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Refused(408, "the request body took too long to arrive") from None
+    except ClientDisconnect:
+        raise Refused(400, "the client went away") from None
+    return b"".join(chunks)
+
+
+async def read_request(request: Request, limit: float) -> Asked:
+    """The query and its dataset from GET ?query=, a form POST or a direct POST."""
+    pairs = _pairs(request.url.query)
+    if request.method == "POST":
+        ctype = request.headers.get("content-type", "")
+        media, *params = [p.strip().lower() for p in ctype.split(";")]
+        charset = next((p[8:].strip('"') for p in params if p.startswith("charset=")), "utf-8")
+        if charset not in ("utf-8", "utf8"):
+            raise Refused(400, f"the body must be UTF-8, not {charset}")
+        if media == "application/sparql-update":
+            raise Refused(403, READ_ONLY)
+        if media not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            raise Refused(
+                415,
+                "send the query as ?query=, a form field (application/x-www-form-urlencoded)"
+                " or an application/sparql-query body",
+            )
+        body = await _body(request, limit)
+        if media == "application/x-www-form-urlencoded":
+            pairs += _pairs(body)
+        else:
+            if any(k == "query" for k, _ in pairs):
+                raise Refused(400, "give the query once: in the body or in ?query=, not both")
+            try:
+                pairs.append(("query", body.decode("utf-8")))
+            except UnicodeDecodeError:
+                raise Refused(400, "the query is not valid UTF-8") from None
+    fields: dict[str, list[str]] = {}
+    for key, value in pairs:
+        fields.setdefault(key, []).append(value)
+    if "update" in fields:
+        raise Refused(403, READ_ONLY)
+    queries = fields.get("query", [])
+    if len(queries) > 1:
+        raise Refused(400, "one query per request: the query parameter is given more than once")
+    if not queries or not queries[0].strip():
+        raise Refused(400, "missing the query: /sparql?query=SELECT ... (or POST it)")
+    defaults, named = fields.get("default-graph-uri"), fields.get("named-graph-uri")
+    dataset = defaults is not None or named is not None  # the protocol's dataset wins whole
+    formats = fields.get("format", [None])
+    return Asked(
+        queries[0],
+        (defaults or []) if dataset else None,
+        (named or []) if dataset else None,
+        formats[-1],
     )
+
+
+# ---------------------------------------------------------------- the worker pool
+
+
+class WorkerPool:
+    """Worker processes that each hold the graph open; a query that overruns kills its
+    worker, and another takes its place."""
+
+    def __init__(self, graph: Path, size: int, limits: Limits):
+        self.graph = str(graph)
+        self.size = size
+        self.limits = limits
+        self.started: list[Worker] = []
+        self.idle: asyncio.Queue | None = None
+        self.isolation = ""
+
+    def start(self) -> None:
+        """Start the workers (blocking). Raises WorkerFailed (bad graph, no isolation)."""
+        while len(self.started) < self.size:
+            worker = Worker(self.graph, self.limits).start()
+            self.started.append(worker)
+            self.isolation = worker.isolation
+
+    def attach(self) -> None:
+        """Hand the started workers to the running event loop."""
+        self.start()
+        self.idle = asyncio.Queue()
+        for worker in self.started:
+            self.idle.put_nowait(worker)
+        self.started = []
+
+    async def run(self, job: Job) -> tuple[Answer, float]:
+        """The answer, and the loop time at which a worker took the job (the time limit
+        runs from then: waiting for a free worker has its own limit, of the same length)."""
+        assert self.idle is not None
+        loop = asyncio.get_running_loop()
+        try:
+            worker = await asyncio.wait_for(self.idle.get(), self.limits.timeout)
+        except TimeoutError:
+            busy = f"the endpoint is busy: no query worker was free in {self.limits.timeout:g} s"
+            return workers.text_answer(503, busy), loop.time()
+        taken = loop.time()
+        try:
+            answer = await self._ask(worker, job)
+        except BaseException:  # cancelled mid-query: the worker's next answer would be stale
+            self._replace(worker)
+            raise
+        if answer is None:
+            self._replace(worker)
+            return workers.timeout_answer(self.limits), taken
+        if isinstance(answer, Worker):
+            self._replace(worker)
+            return worker.death(), taken
+        if answer.retire:
+            self._replace(worker)
+        else:
+            self.idle.put_nowait(worker)
+        return answer, taken
+
+    async def _ask(self, worker: Worker, job: Job):
+        """The worker's Answer; None if it overran the time limit; the worker if it died."""
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        fd = worker.conn.fileno()
+        try:
+            worker.conn.send(job)
+            loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+            try:
+                await asyncio.wait_for(readable, self.limits.timeout)
+            except TimeoutError:
+                return None
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop leaves a watched fd non-blocking
+            return worker.conn.recv()
+        except (EOFError, OSError):
+            return worker
+
+    def _replace(self, worker: Worker) -> None:
+        worker.stop()
+        asyncio.get_running_loop().create_task(self._start_one())
+
+    async def _start_one(self) -> None:
+        try:
+            worker = await asyncio.to_thread(Worker(self.graph, self.limits).start)
+        except WorkerFailed as exc:
+            log.error("could not replace a query worker: %s", exc)
+            return
+        assert self.idle is not None
+        self.idle.put_nowait(worker)
+
+    def close(self) -> None:
+        for worker in self.started:
+            worker.stop()
+        while self.idle is not None and not self.idle.empty():
+            self.idle.get_nowait().stop()
+
+
+# ---------------------------------------------------------------- responses
+
+
+def content_security_policy(html: str) -> str:
+    """A policy that lets this page run its own inline scripts and styles and nothing
+    else: each inline <script> and <style> block is allowed by its SHA-256, so a page
+    can add blocks freely (no attribute handlers, no inline style attributes)."""
+    allowed: dict[str, list[str]] = {"script": [], "style": []}
+    for tag, attrs, content in _INLINE_BLOCK.findall(html):
+        if "src=" not in attrs.lower():
+            digest = hashlib.sha256(content.encode("utf-8")).digest()
+            allowed[tag.lower()].append(f"'sha256-{base64.b64encode(digest).decode()}'")
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src " + (" ".join(allowed["script"]) or "'none'"),
+            "style-src " + (" ".join(allowed["style"]) or "'none'"),
+            "connect-src 'self'",
+            "img-src 'self' data:",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+_INLINE_BLOCK = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+class HtmlPage:
+    """An HTML file served with its own CSP, both computed again only when it changes."""
+
+    def __init__(self, locate):
+        self.locate = locate  # () -> Path | None
+        self.cached: tuple | None = None
+
+    def response(self) -> Response | None:
+        path = self.locate()
+        if path is None:
+            return None
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if self.cached is None or self.cached[0] != key:
+            body = path.read_bytes()
+            self.cached = (key, body, content_security_policy(body.decode("utf-8", "replace")))
+        _, body, policy = self.cached
+        return Response(
+            body,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": policy},
+        )
+
+
+class TimedResponse(Response):
+    """An answer sent in pieces, cut off (the connection closed) past its deadline: the
+    time limit covers sending too, so a slow reader cannot hold an answer open."""
+
+    def __init__(self, answer: Answer, deadline: float, headers: dict[str, str]):
+        super().__init__(answer.body, answer.status, headers, media_type=answer.media_type)
+        self.deadline = deadline
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        try:
+            async with asyncio.timeout_at(self.deadline):
+                for start in range(0, len(self.body), SEND_CHUNK):
+                    piece = self.body[start : start + SEND_CHUNK]
+                    await send({"type": "http.response.body", "body": piece, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except TimeoutError:
+            log.warning("an answer was cut off: the client read it too slowly")
+
+
+def _text(status: int, message: str) -> Response:
+    return Response(message.rstrip("\n") + "\n", status, media_type=workers.TEXT)
+
+
+def security_headers(app):
+    """ASGI middleware: the security headers on every response, and the strict CSP on
+    every response that did not bring its own (a page's, see HtmlPage)."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in names]
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", STRICT_CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
+# ---------------------------------------------------------------- the app
 
 
 def make_app(
     graph: Path,
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
-    workers: int = DEFAULT_WORKERS,
+    workers_count: int = DEFAULT_WORKERS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_memory: int | None = DEFAULT_MAX_MEMORY,
+    pool: WorkerPool | None = None,
 ) -> Starlette:
     """The ASGI app: /sparql, / (the query page), /graph (the HTML view), /queries."""
     graph = Path(graph)
-    pool = WorkerPool(graph, workers, timeout)
+    limits = Limits(
+        timeout=timeout, max_rows=max_rows, max_bytes=max_bytes, max_memory_mb=max_memory
+    )
+    pool = pool or WorkerPool(graph, workers_count, limits)
+    template = Path(str(resources.files("stancegraph") / "templates" / "query.html"))
+    query_page = HtmlPage(lambda: template)
+    graph_page = HtmlPage(lambda: sgstore.graph_view(graph))
 
     async def sparql(request: Request) -> Response:
         try:
-            text = await _read_query(request)
-            check_query(text)
+            asked = await read_request(request, timeout)
         except Refused as exc:
             return _text(exc.status, exc.message)
-        result_fmt = _negotiate(request, RESULT_TYPES, "json", {"json", "xml", "csv", "tsv"})
-        graph_fmt = _negotiate(request, GRAPH_TYPES, "turtle", {"turtle", "nt", "jsonld"})
-        answer = await pool.run((text, result_fmt, graph_fmt, max_rows))
+        result_fmt = negotiate(request.headers.get("accept"), RESULT_OFFERS)
+        graph_fmt = negotiate(request.headers.get("accept"), GRAPH_OFFERS)
+        if asked.fmt is not None:
+            if asked.fmt.lower() not in FORMAT_NAMES:
+                return _text(400, f"unknown format {asked.fmt!r}: one of {', '.join(FORMAT_NAMES)}")
+            named_result, named_graph = FORMAT_NAMES[asked.fmt.lower()]
+            result_fmt, graph_fmt = named_result or result_fmt, named_graph or graph_fmt
+        if result_fmt is None and graph_fmt is None:
+            return _text(
+                406,
+                "none of the types in the Accept header can be sent; "
+                "results: "
+                + ", ".join(m for m, _ in RESULT_OFFERS)
+                + "; graphs: "
+                + ", ".join(m for m, _ in GRAPH_OFFERS),
+            )
+        job = Job(asked.sparql, result_fmt, graph_fmt, asked.default_graph, asked.named_graphs)
+        answer, taken = await pool.run(job)
         headers = {"Vary": "Accept"}
         if answer.truncated:
-            headers["X-Stancegraph-Truncated"] = f"only the first {max_rows} rows were sent"
-        return Response(answer.body, answer.status, headers=headers, media_type=answer.media_type)
+            headers["X-Stancegraph-Truncated"] = answer.truncated
+        if answer.status == 503:
+            headers["Retry-After"] = "5"
+        # the limit covers sending; an answer ready at the very end still gets SEND_GRACE s
+        now = asyncio.get_running_loop().time()
+        return TimedResponse(answer, max(taken + timeout, now + SEND_GRACE), headers)
 
     async def page(request: Request) -> Response:
-        html = (resources.files("stancegraph") / "templates" / "query.html").read_text("utf-8")
-        return HTMLResponse(html)
+        return query_page.response()
 
     async def queries(request: Request) -> Response:
         return JSONResponse(
@@ -339,37 +484,43 @@ def make_app(
         )
 
     async def view(request: Request) -> Response:
-        index = sgstore.graph_view(graph)
-        if index is None:
+        response = graph_page.response()
+        if response is None:
             return _text(404, f"no index.html next to {graph}: run `stancegraph build` or `viz`")
-        return FileResponse(index, media_type="text/html")
+        return response
+
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        pool.start()
+        pool.attach()
         try:
             yield
         finally:
             pool.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", page),
-            Route("/sparql", sparql, methods=["GET", "POST"]),
+            Route("/sparql", sparql, methods=["GET", "HEAD", "POST"]),
             Route("/queries", queries),
             Route("/graph", view),
+            Route("/favicon.ico", no_icon),  # browsers ask; a 404 would be logged as an error
         ],
         middleware=[
+            Middleware(security_headers),
             Middleware(
                 CORSMiddleware,
                 allow_origins=["*"],
-                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                 allow_headers=["*"],
                 expose_headers=["X-Stancegraph-Truncated"],
-            )
+            ),
         ],
         lifespan=lifespan,
     )
+    return app
 
 
 def serve(
@@ -378,14 +529,25 @@ def serve(
     port: int = 8000,
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_memory: int | None = DEFAULT_MAX_MEMORY,
+    workers_count: int = DEFAULT_WORKERS,
+    started=None,
 ) -> None:
-    """Run the endpoint until interrupted. Opens the graph first so a bad --graph fails fast."""
+    """Run the endpoint until interrupted. The workers start first, so a bad graph or a
+    system where they cannot be cut off the network fails before anything listens
+    (WorkerFailed); `started(isolation)` is called once they are up."""
     import uvicorn
 
-    sgstore.open_store(Path(graph))  # a clear StoreError now rather than in a worker
-    app = make_app(graph, timeout=timeout, max_rows=max_rows)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    limits = Limits(
+        timeout=timeout, max_rows=max_rows, max_bytes=max_bytes, max_memory_mb=max_memory
+    )
+    pool = WorkerPool(Path(graph), workers_count, limits)
+    pool.start()
+    try:
+        if started is not None:
+            started(pool.isolation)
+        app = make_app(graph, timeout, max_rows, workers_count, max_bytes, max_memory, pool)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        pool.close()

@@ -19,6 +19,7 @@ prefixes known without declaring them.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -32,6 +33,8 @@ from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from stancegraph.model import DEFAULT_BASE_IRI
 
 # Known in every query without a PREFIX declaration.
 PREFIXES: dict[str, str] = {
@@ -71,6 +74,7 @@ GRAPH_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "nt": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
 }
 
 
@@ -279,7 +283,10 @@ def query(
       graphs, with FROM NAMED alone the default graph is empty;
     - else the store's dataset: its default graph (the merge of all named graphs) and
       every named graph.
-    A graph the store does not hold is empty. Returns pyoxigraph's result:
+    A graph the store does not hold is empty. Relative IRIs are read against the
+    entities' base IRI (`<los-angeles-county>` names an entity); a function Oxigraph does
+    not know is an evaluation error (the expression is unbound), as SPARQL has it.
+    Returns pyoxigraph's result:
     QuerySolutions (SELECT), QueryBoolean (ASK) or QueryTriples (CONSTRUCT/DESCRIBE).
     Raises QueryError with the parser's message (it gives line:column).
     """
@@ -287,25 +294,98 @@ def query(
         dataset = (list(default_graph or ()), list(named_graphs or ()))
     else:
         dataset = query_dataset(sparql)
-    try:
-        if dataset is None:
-            return store.query(sparql, prefixes=PREFIXES)
+    options: dict = {"prefixes": PREFIXES, "base_iri": DEFAULT_BASE_IRI}
+    target = store
+    if dataset is not None:
         default, named = (list(dict.fromkeys(d)) for d in dataset)
         if len(default) > 1:  # the merge of several graphs is a set: build it
-            store = _merged_dataset(store, default, named)
-            default_nodes = ox.DefaultGraph()
+            target = _merged_dataset(store, default, named)
+            options["default_graph"] = ox.DefaultGraph()
         else:
-            default_nodes = [ox.NamedNode(iri) for iri in default]
-        return store.query(
-            sparql,
-            prefixes=PREFIXES,
-            default_graph=default_nodes,
-            named_graphs=[ox.NamedNode(iri) for iri in named],
-        )
-    except SyntaxError as exc:
-        raise QueryError(f"malformed query: {_one_line(exc)}") from exc
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise QueryError(f"query failed: {_one_line(exc)}") from exc
+            options["default_graph"] = [_graph_name(iri) for iri in default]
+        options["named_graphs"] = [_graph_name(iri) for iri in named]
+    unknown: dict = {}
+    for _ in range(MAX_UNKNOWN_FUNCTIONS):
+        try:
+            return target.query(sparql, **options, custom_functions=unknown or None)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed query: {_one_line(exc)}") from exc
+        except RuntimeError as exc:
+            name = _UNKNOWN_FUNCTION.search(str(exc))
+            if name is None:
+                raise QueryError(f"query failed: {_one_line(exc)}") from exc
+            unknown[ox.NamedNode(name.group(1))] = _always_an_error
+        except OSError as exc:
+            raise QueryError(f"the store failed: {_one_line(exc)}") from exc
+        except ValueError as exc:
+            raise QueryError(f"query failed: {_one_line(exc)}") from exc
+    raise QueryError(f"query failed: more than {MAX_UNKNOWN_FUNCTIONS} unknown functions")
+
+
+MAX_UNKNOWN_FUNCTIONS = 32
+_UNKNOWN_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
+
+
+def _always_an_error(*_args):
+    return None  # pyoxigraph reads None from a custom function as an evaluation error
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise QueryError(f"not a graph IRI: {iri!r}") from exc
+
+
+def uses_keyword(sparql: str, word: str) -> bool:
+    """Whether Oxigraph may read `word` (e.g. "service", "from") as a keyword of this
+    query rather than as part of a string, an IRI, a name or a comment.
+
+    Oxigraph's own parser decides, not a second one: the query is parsed again with
+    every occurrence of the word (in any case) misspelt. A keyword misspelt is a
+    syntax error; a word inside a literal, an IRI, a name or a comment is not. When
+    the misspelt query does not parse for any reason the answer is True (fail
+    closed). Texts without the word cost a regular expression; others one parse on
+    an empty store, remembered for short texts (the bundled queries come back often).
+    """
+    return keyword_error(sparql, word) is not None
+
+
+def keyword_error(sparql: str, word: str) -> str | None:
+    """None when `word` cannot be a keyword of the query (see uses_keyword), else the
+    parser's one-line message about the query with the word misspelt."""
+    if re.search(word, sparql, re.IGNORECASE) is None:
+        return None
+    if len(sparql) <= _REMEMBERED_TEXT:
+        return _remembered_keyword_error(sparql, word)
+    return _keyword_error(sparql, word)
+
+
+_REMEMBERED_TEXT = 16_384  # characters: longer queries are not remembered
+
+
+def misspell(sparql: str, word: str) -> str:
+    """The text with every case-insensitive occurrence of `word` given a first letter
+    that makes no SPARQL keyword ("service" -> "zervice"): same length, same lines."""
+    return re.sub(
+        word,
+        lambda m: ("Z" if m.group()[0].isupper() else "z") + m.group()[1:],
+        sparql,
+        flags=re.IGNORECASE,
+    )
+
+
+def _keyword_error(sparql: str, word: str) -> str | None:
+    try:
+        # ASK is evaluated at once, on an empty store; the others are only prepared
+        _EMPTY.query(misspell(sparql, word), prefixes=PREFIXES, base_iri=DEFAULT_BASE_IRI)
+    except (SyntaxError, RuntimeError, ValueError, OSError) as exc:
+        return _one_line(exc)
+    return None
+
+
+_remembered_keyword_error = functools.lru_cache(maxsize=256)(_keyword_error)
+_EMPTY = ox.Store()
 
 
 def _merged_dataset(store: ox.Store, default: list[str], named: list[str]) -> ox.Store:
@@ -396,10 +476,45 @@ def rows(result, limit: int | None = None) -> tuple[list[str], list[list], bool]
     return names, out, False
 
 
+def rows_within(
+    result, max_rows: int | None, max_bytes: int | None
+) -> tuple[list[str], list[list], str]:
+    """(variable names, rows, why cut) of a SELECT result, reading no further than
+    max_rows rows or about max_bytes of terms; why is "rows", "bytes" or ""."""
+    names = [v.value for v in result.variables]
+    out: list[list] = []
+    size = 0
+    for row in _solutions(result):
+        if max_rows is not None and len(out) >= max_rows:
+            return names, out, "rows"
+        cells = list(row)  # the values in the order of result.variables
+        size += sum(len(str(t)) + 8 for t in cells if t is not None) + 8
+        if max_bytes is not None and size > max_bytes:
+            return names, out, "bytes"
+        out.append(cells)
+    return names, out, ""
+
+
+def triples_within(result, max_triples: int | None, max_bytes: int | None) -> tuple[list, str]:
+    """(triples, why cut) of a CONSTRUCT/DESCRIBE result, as rows_within."""
+    out: list = []
+    size = 0
+    for triple in _solutions(result):
+        if max_triples is not None and len(out) >= max_triples:
+            return out, "rows"
+        size += len(str(triple)) + 4
+        if max_bytes is not None and size > max_bytes:
+            return out, "bytes"
+        out.append(triple)
+    return out, ""
+
+
 def _solutions(result) -> Iterator:
     try:
         yield from result
-    except (OSError, ValueError, RuntimeError) as exc:
+    except OSError as exc:
+        raise QueryError(f"the store failed: {_one_line(exc)}") from exc
+    except (ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {_one_line(exc)}") from exc
 
 
