@@ -369,7 +369,7 @@
           }
           ink += length;
         }
-        const dash = edge.kind === "org" ? "org" : edge.source === "document" ? "doc" : "";
+        const dash = SG.edgeDash(edge);
         const width = e === this.selection.edge ? edge.width + 1.5 : edge.width;
         const key = edge.polarity + "|" + width + "|" + dash;
         let batch = batches.get(key);
@@ -408,7 +408,7 @@
         }
         ctx.strokeStyle = batch.colour;
         ctx.lineWidth = batch.width;
-        ctx.setLineDash(batch.dash === "org" ? [5, 4] : batch.dash === "doc" ? [2, 3] : []);
+        ctx.setLineDash(SG.DASHES[batch.dash] || []);
         ctx.stroke();
         if (heads && heads.length) {
           ctx.beginPath();
