@@ -96,6 +96,7 @@
       sort: "date",
       dir: "desc",
       place: "",
+      shade: "", // the map: "" by the news positions, "registry" by the registry's status
     };
   }
   let state = defaults();
@@ -707,6 +708,7 @@
     put("to", state.to);
     put("undated", state.undated === null ? "" : state.undated ? "1" : "0");
     put("place", state.place);
+    put("shade", state.shade);
     put("sort", state.sort === "date" ? "" : state.sort);
     put("dir", state.dir === "desc" ? "" : state.dir);
     put("q", state.q);
@@ -735,6 +737,7 @@
     s.to = p.get("to") || "";
     s.undated = p.get("undated") === "1" ? true : p.get("undated") === "0" ? false : null;
     s.place = p.get("place") || "";
+    s.shade = p.get("shade") === "registry" ? "registry" : "";
     s.sort = p.get("sort") || "date";
     s.dir = p.get("dir") || "desc";
     s.q = p.get("q") || "";
