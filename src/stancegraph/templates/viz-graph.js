@@ -287,7 +287,9 @@
         } else ctx.lineTo(b.x, b.y);
         ctx.lineWidth = edge.width + 2;
         ctx.strokeStyle = d.colours[edge.polarity] || "#777";
+        ctx.setLineDash(SG.DASHES[SG.edgeDash(edge)] || []); // still reads as its kind
         ctx.stroke();
+        ctx.setLineDash([]);
       }
       for (const [i, width] of [[this.hover.node, 2], [this.selection.node, 3]]) {
         if (i < 0 || !this.nodeShown[i]) continue;
