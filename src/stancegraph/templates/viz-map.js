@@ -2,7 +2,8 @@
  * the latest positions (as in the table) of the jurisdictions, agencies and officials
  * placed there. Boundaries: US Census cartographic boundaries via npm's us-atlas,
  * projected and cut to SVG paths in Python (places.py). A click on a place opens the
- * table of that place; what cannot be placed is listed under the map.
+ * table of that place; what cannot be placed is listed under the map. With ICE 287(g)
+ * registry sheets in the graph, the map can instead shade by registry status.
  */
 (function () {
   "use strict";
@@ -125,7 +126,7 @@
   /** Shade by the news positions (as the table) or by the ICE 287(g) registry's status. */
   function shadePicker(app) {
     const box = SG.el("select", { "aria-label": "Shade the map by", class: "sg-shade" });
-    box.appendChild(SG.el("option", { value: "", text: "positions in the news" }));
+    box.appendChild(SG.el("option", { value: "", text: "positions (as in the table)" }));
     box.appendChild(SG.el("option", { value: "registry", text: "ICE 287(g) registry status" }));
     box.value = app.state.shade || "";
     box.addEventListener("change", () => app.update({ shade: box.value }));
