@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import made_up_corpus
+from conftest import ROOT, made_up_corpus
 
 from stancegraph import rdf, viz
 from stancegraph.cli import main
@@ -341,9 +341,9 @@ def test_a_stance_from_a_document_that_is_not_news_is_marked_as_such(tmp_path):
     """A registry fact (a spreadsheet, say) shows as another kind of source than an article."""
     articles, stances = made_up_corpus()
     trig = rdf.serialize(rdf.build_dataset(articles, stances), "trig").decode()
-    art = ID + "article/t01-txt"
-    trig = trig.replace(f"<{art}> a schema:NewsArticle", f"<{art}> a schema:Dataset")
-    trig = trig.replace("article:t01-txt a schema:NewsArticle", "article:t01-txt a schema:Dataset")
+    # the made-up corpus's one article (its IRI carries a hash of its text) becomes a dataset
+    assert trig.count(" a schema:NewsArticle") == 1
+    trig = trig.replace(" a schema:NewsArticle", " a schema:Dataset")
     path = tmp_path / "doc.trig"
     path.write_text(trig)
     view = viz.make_view(path)
@@ -417,3 +417,69 @@ def test_the_seeds_metadata_says_only_what_each_article_says():
             assert r["outlet"].split(" (")[0] in text
         for key in ("url", "published", "date"):  # none of the five names its own
             assert key not in r, (r["doc"], key)
+
+
+# ---------------------------------------------------------------- the ICE 287(g) registry
+
+REGISTRY_SHEETS = ROOT.parent / "shared" / "reference" / "ice-287g"
+PENDING_SHEET = "pendingAgencies07182025pm.xlsx"
+# A made-up participating sheet whose agency name is hostile: sheet values are untrusted too.
+HOSTILE_AGENCY = "Evil <img src=x onerror=window.__pwned=8> County Sheriff's Office"
+
+
+def registry_graph(folder: Path) -> Path:
+    """The made-up news graph with one real pending sheet and one made-up participating
+    sheet (one hostile agency, one ordinary) imported, as `import-registry` writes them."""
+    import datetime as dt
+
+    from test_registry import write_sheet
+
+    from stancegraph import registry
+
+    real = REGISTRY_SHEETS / PENDING_SHEET
+    if not real.is_file():
+        pytest.skip("the registry sheets (../shared/reference/ice-287g) are not beside this clone")
+    made_up = write_sheet(
+        folder / "participatingAgencies07182025pm.xlsx",
+        [
+            ["OHIO", HOSTILE_AGENCY, "County", "Quiet County", "Task Force Model",
+             dt.datetime(2025, 7, 1), "link"],
+            ["TEXAS", "Bailey County Sheriff's Office", "County", "Bailey County",
+             "Warrant Service Officer", dt.datetime(2025, 7, 10), "link"],
+        ],
+    )  # fmt: skip
+    graph = write_graph(folder / "graph.trig")
+    registry.import_registry([real, made_up], graph)
+    return graph
+
+
+def test_registry_entries_are_their_own_edges_with_the_sheet_as_source(tmp_path):
+    view = viz.make_view(registry_graph(tmp_path))
+    page = viz.page_data(view)
+    registry_edges = [e for e in page["edges"] if e["source"] == "registry"]
+    # one edge per agency, program and status; the real pending sheet has 26 rows
+    assert sum(e["status"] == "pending" for e in registry_edges) >= 20
+    assert sum(e["status"] == "participating" for e in registry_edges) == 2
+    news = [e for e in page["edges"] if e["kind"] == "stance" and e["source"] == "news"]
+    assert news and all(e["status"] == "" for e in news)  # news edges stay as they were
+    for e in registry_edges:
+        assert e["polarity"] == "support" and e["label"] in ("joins", "applied for")
+        assert page["nodes"][e["to"]]["type"] == "program"
+        for i in e["stances"]:
+            st = page["stances"][i]
+            src = page["sources"][st["source"]]
+            assert src["kind"] == "registry" and src["type"] == "ICE 287(g) registry"
+            assert st["quote"] == "" and st["row"].isdigit() and st["status"] == e["status"]
+            assert st["relation"] == ("joins" if e["status"] == "participating" else "applied_for")
+    pending = {src["doc"]: src for src in page["sources"] if src["kind"] == "registry"}
+    assert pending[PENDING_SHEET]["date"] == "2025-07-18"
+    assert pending[PENDING_SHEET]["title"].startswith("ICE 287(g) pending agencies")
+    # Bailey County's office is both pending (the real sheet) and participating: two edges
+    bailey = [e for e in registry_edges if "Bailey County" in page["nodes"][e["from"]]["label"]]
+    assert {e["status"] for e in bailey} == {"pending", "participating"}
+    assert {e["curve"] for e in bailey} == {0, 1}  # bent apart, not drawn over each other
+    signed = next(page["stances"][e["stances"][0]] for e in bailey if e["status"] != "pending")
+    assert signed["date"] == "2025-07-10"
+    # the hostile agency name is data: in the page only inside the escaped JSON
+    html_text = viz.render_html(view)
+    assert "<img src=x onerror=window.__pwned=8>" not in html_text

@@ -544,3 +544,86 @@ def test_the_map_shades_the_counties_the_graph_places(dev_page, dev_view):
     names = page.locator("#sg-table tbody tr td:first-child").all_inner_texts()
     assert any("Los Angeles County Sheriff" in n for n in names)
     assert dev_page.clean() and dev_page.problems == []
+
+
+# ---------------------------------------------------------------- the ICE 287(g) registry
+
+
+def test_registry_facts_are_dotted_lines_whose_panel_names_the_sheet(browser, tmp_path):
+    from test_viz import PENDING_SHEET, registry_graph
+
+    path = viz.write_view(registry_graph(tmp_path), tmp_path / "view.html").path
+    page = Opened(browser, path)
+    try:
+        edges = page.js(
+            """(() => { const sg = window.stancegraph, d = sg.data;
+                return d.edges.map(e => ({id: e.id, source: e.source, status: e.status,
+                  dash: SG.edgeDash(e), from: d.nodes[e.from].label, to: d.nodes[e.to].label}));
+            })()"""
+        )
+        registry_edges = [e for e in edges if e["source"] == "registry"]
+        assert registry_edges
+        assert {e["dash"] for e in registry_edges if e["status"] == "participating"} == {"doc"}
+        assert {e["dash"] for e in registry_edges if e["status"] == "pending"} == {"pending"}
+        assert all(e["dash"] == "" for e in edges if e["source"] == "news")
+        # the patterns are what the canvas strokes with: dotted, not a news article's solid line
+        dashes = page.js(
+            """(() => { const ctx = document.getElementById('sg-canvas').getContext('2d');
+                const seen = [], own = ctx.setLineDash;
+                ctx.setLineDash = function (a) { seen.push(a.join(',')); own.call(this, a); };
+                window.stancegraph.graph.draw();
+                ctx.setLineDash = own;
+                return seen; })()"""
+        )
+        assert "2,3" in dashes and "2,7" in dashes
+
+        # (Bailey County's pending line is bent beside its participating one: not that one)
+        pending = next(
+            e for e in registry_edges if e["status"] == "pending" and "Bailey" not in e["from"]
+        )
+        page.click_edge(pending["id"])
+        selected = page.js("window.stancegraph.data.edges[window.stancegraph.state.edge].id")
+        assert selected == pending["id"]
+        text = page.panel().replace("\n", " ")
+        kinds = page.page.locator("#sg-panel .sg-kind").all_text_contents()
+        assert kinds and set(kinds) == {"ICE 287(g) registry"}
+        assert PENDING_SHEET in text
+        assert "ICE 287(g) pending agencies, 2025-07-18 pm" in text and "2025-07-18" in text
+        assert "Listed in the sheet as pending" in text and "row " in text
+        assert page.page.locator("#sg-panel blockquote").count() == 0  # no made-up quote
+        page.shot("viz-registry-edge.png")
+
+        # the map shades by the registry's status of the program picked
+        program = page.js(
+            "id => window.stancegraph.data.edges.find(e => e.id === id).to", pending["id"]
+        )
+        page.js(
+            "p => window.stancegraph.update({view: 'map', subject: p, shade: 'registry'})", program
+        )
+        pending_places = page.page.locator("#sg-map path.sg-reg-pending").count()
+        assert pending_places >= 1
+        listed = page.page.locator("#sg-map li[data-status]").all_inner_texts()
+        assert any("pending" in t for t in listed)
+        # Bailey County (Texas) is participating in the made-up sheet and pending in ICE's
+        wso = page.js(
+            """() => { const d = window.stancegraph.data;
+                return d.edges.find(e => e.status === 'participating'
+                  && d.nodes[e.from].label.includes('Bailey')).to; }"""
+        )
+        page.js("p => window.stancegraph.update({subject: p})", wso)
+        bailey = page.page.locator("#sg-map path[data-fips='48017'].sg-reg-participating")
+        assert bailey.count() == 1
+        assert page.page.locator("#sg-map li[data-fips='48017']").get_attribute("data-status") == (
+            "participating"
+        )
+        assert "shade=registry" in page.js("window.stancegraph.link()")
+        page.shot("viz-registry-map.png")
+        page.js("window.stancegraph.update({shade: ''})")  # back to the news positions
+        assert page.page.locator("#sg-map path.sg-reg-pending").count() == 0
+
+        # a hostile agency name from a sheet shows as text and never runs
+        page.js("window.stancegraph.update({view: 'graph'})")
+        assert page.js("typeof window.__pwned") == "undefined"
+        assert page.requests == [page.uri] and page.problems == []
+    finally:
+        page.close()

@@ -97,6 +97,7 @@ RELATION_LABELS = {
     "joins": "joins",
     "supports": "supports",
     "states_position": "states position on",
+    "applied_for": "applied for",
 }
 ORG_LABELS = {
     "http://www.w3.org/ns/org#headOf": "heads",
@@ -143,6 +144,26 @@ LABELS_QUERY = """SELECT DISTINCT ?e ?p ?label WHERE {
   VALUES ?p { rdfs:label skos:prefLabel skos:altLabel sg:role }
   ?e ?p ?label .
 }"""
+# ICE's 287(g) registry: one row of one snapshot sheet per entry (docs/graph.md). Not
+# sg:Stance nodes: the view draws them as registry facts, with the sheet as their source.
+REGISTRY_QUERY = """SELECT DISTINCT ?entry ?agency ?program ?status ?signed ?row ?sheet ?doc
+    ?title ?date ?publisher WHERE {
+  ?entry a sg:RegistryEntry ; sg:listedAgency ?agency ; sg:listedProgram ?program ;
+    sg:registryStatus ?status ; prov:wasDerivedFrom ?sheet .
+  OPTIONAL { ?entry dcterms:date ?signed }
+  OPTIONAL { ?entry sg:sheetRow ?row }
+  OPTIONAL { ?sheet dcterms:identifier ?doc }
+  OPTIONAL { ?sheet dcterms:title ?title }
+  OPTIONAL { ?sheet dcterms:date ?date }
+  OPTIONAL { ?sheet dcterms:publisher ?p . OPTIONAL { ?p rdfs:label ?pl } }
+  BIND(COALESCE(?pl, ?p) AS ?publisher)
+}"""
+REGISTRY_LABEL = "ICE 287(g) registry"
+# registry status -> (the view's status, the relation its edge reads as)
+REGISTRY_STATUS = {
+    SG + "Participating": ("participating", "joins"),
+    SG + "Pending": ("pending", "applied_for"),
+}
 ORG_QUERY = """SELECT DISTINCT ?person ?p ?body WHERE {
   VALUES ?p { org:headOf org:memberOf sg:headOfJurisdiction sg:officialOf }
   ?person ?p ?body .
@@ -208,9 +229,11 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
                 "confidence": s.confidence,
             }
         )
+    for key, item in _registry_items(store):
+        groups[key].append(item)
 
     edges: list[dict] = []
-    for (actor, target, polarity), items in sorted(groups.items()):
+    for (actor, target, polarity, *status), items in sorted(groups.items()):
         items.sort(key=lambda s: (s["date"] or s["article_date"], s["doc"], s["id"]))
         relations = sorted({s["relation"] for s in items if s["relation"]})
         kinds = {s["source_kind"] for s in items}
@@ -220,6 +243,7 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
                 "from": actor,
                 "to": target,
                 "polarity": polarity,
+                "status": status[0] if status else "",
                 "relations": relations,
                 "label": ", ".join(RELATION_LABELS.get(r, r.replace("_", " ")) for r in relations),
                 "articles": len({s["article"] or s["id"] for s in items}),
@@ -270,6 +294,38 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
     }
     _count_degrees(view)
     return view
+
+
+def _registry_items(store: ox.Store) -> list[tuple[tuple, dict]]:
+    """Each registry entry as a stance-like item (support: the agency joins, or has applied
+    for, the program), keyed apart from the news stances so a registry fact is its own edge:
+    (agency, program, "support", status) -> item. The sheet is its source; no quote."""
+    out = []
+    for row in sgstore.select(store, REGISTRY_QUERY):
+        status, relation = REGISTRY_STATUS.get(row["status"], ("", ""))
+        if not status:
+            continue
+        title = row["title"] or REGISTRY_LABEL
+        item = {
+            "id": row["entry"],
+            "relation": relation,
+            "polarity": "support",
+            "date": row["signed"] or "",
+            "quote": "",
+            "article": row["sheet"],
+            "doc": row["doc"] or "",
+            "title": title,
+            "article_date": row["date"] or "",
+            "url": "",
+            "publisher": row["publisher"] or "",
+            "source_kind": "registry",
+            "source_type": REGISTRY_LABEL,
+            "confidence": 1.0,
+            "status": status,
+            "row": str(row["row"] or ""),
+        }
+        out.append(((row["agency"], row["program"], "support", status), item))
+    return out
 
 
 def _read_sources(store: ox.Store) -> dict[str, dict]:
@@ -857,6 +913,7 @@ def page_data(view: dict) -> dict:
                     "date": st["date"],
                     "quote": st["quote"],
                     "source": sources[key],
+                    **({"status": st["status"], "row": st["row"]} if "status" in st else {}),
                 }
             )
         edges.append(
@@ -869,6 +926,7 @@ def page_data(view: dict) -> dict:
                 "label": e["label"],
                 "width": _edge_width(e),
                 "source": e.get("source", ""),
+                "status": e.get("status", ""),
                 "curve": curve,
                 "stances": ids,
                 "tip": _edge_summary(e, labels),

@@ -287,7 +287,9 @@
         } else ctx.lineTo(b.x, b.y);
         ctx.lineWidth = edge.width + 2;
         ctx.strokeStyle = d.colours[edge.polarity] || "#777";
+        ctx.setLineDash(SG.DASHES[SG.edgeDash(edge)] || []); // still reads as its kind
         ctx.stroke();
+        ctx.setLineDash([]);
       }
       for (const [i, width] of [[this.hover.node, 2], [this.selection.node, 3]]) {
         if (i < 0 || !this.nodeShown[i]) continue;
@@ -369,7 +371,7 @@
           }
           ink += length;
         }
-        const dash = edge.kind === "org" ? "org" : edge.source === "document" ? "doc" : "";
+        const dash = SG.edgeDash(edge);
         const width = e === this.selection.edge ? edge.width + 1.5 : edge.width;
         const key = edge.polarity + "|" + width + "|" + dash;
         let batch = batches.get(key);
@@ -408,7 +410,7 @@
         }
         ctx.strokeStyle = batch.colour;
         ctx.lineWidth = batch.width;
-        ctx.setLineDash(batch.dash === "org" ? [5, 4] : batch.dash === "doc" ? [2, 3] : []);
+        ctx.setLineDash(SG.DASHES[batch.dash] || []);
         ctx.stroke();
         if (heads && heads.length) {
           ctx.beginPath();

@@ -2,7 +2,8 @@
  * the latest positions (as in the table) of the jurisdictions, agencies and officials
  * placed there. Boundaries: US Census cartographic boundaries via npm's us-atlas,
  * projected and cut to SVG paths in Python (places.py). A click on a place opens the
- * table of that place; what cannot be placed is listed under the map.
+ * table of that place; what cannot be placed is listed under the map. With ICE 287(g)
+ * registry sheets in the graph, the map can instead shade by registry status.
  */
 (function () {
   "use strict";
@@ -30,6 +31,39 @@
     return { table: table, places: places, unplaced: unplaced };
   };
 
+  /** Per FIPS code: the registry status of the agencies placed there for the subject (and
+   *  the programs that are a form of it), each agency by its latest sheet listing it; a
+   *  place is "participating" when one of its agencies is, else "pending". */
+  SG.registryPlaces = function (app, subject) {
+    const d = app.data;
+    const latest = new Map(); // agency -> {date, status}
+    for (const t of app.forms(subject)) {
+      for (const si of d.byTarget[t] || []) {
+        const s = d.stances[si];
+        const src = d.sources[s.source] || {};
+        if (src.kind !== "registry") continue;
+        const prev = latest.get(s.actor);
+        const newer = !prev || src.date > prev.date || (src.date === prev.date && s.status === "participating");
+        if (newer) latest.set(s.actor, { date: src.date || "", status: s.status });
+      }
+    }
+    const places = new Map();
+    const unplaced = [];
+    for (const [agency, got] of latest) {
+      const n = d.nodes[agency];
+      if (!n.place) {
+        unplaced.push(agency);
+        continue;
+      }
+      if (!places.has(n.place)) places.set(n.place, { status: "pending", participating: 0, pending: 0, agencies: [] });
+      const p = places.get(n.place);
+      p.agencies.push(agency);
+      p[got.status] += 1;
+      if (got.status === "participating") p.status = "participating";
+    }
+    return { places: places, unplaced: unplaced, agencies: latest.size };
+  };
+
   function shade(p) {
     if (!p) return "sg-none";
     if (p.against && p.for) return "sg-both";
@@ -50,6 +84,9 @@
     );
     const filters = app.filterSummary({ target: false });
     if (filters) container.appendChild(SG.el("p", { class: "sg-note", text: "Filters: " + filters + "." }));
+    const byRegistry = app.state.shade === "registry";
+    if (d.sources.some((src) => src.kind === "registry")) container.appendChild(shadePicker(app));
+    if (byRegistry) return renderRegistryMap(app, container, subject);
     const result = SG.mapPositions(app, subject);
     const m = d.map;
     const svg = SG.svg("svg", { class: "sg-us-map", viewBox: "0 0 " + m.width + " " + m.height, role: "group", "aria-label": "Map of the United States by position" });
@@ -85,6 +122,68 @@
     container.appendChild(unplacedList(app, result.unplaced));
     return result;
   };
+
+  /** Shade by the news positions (as the table) or by the ICE 287(g) registry's status. */
+  function shadePicker(app) {
+    const box = SG.el("select", { "aria-label": "Shade the map by", class: "sg-shade" });
+    box.appendChild(SG.el("option", { value: "", text: "positions (as in the table)" }));
+    box.appendChild(SG.el("option", { value: "registry", text: "ICE 287(g) registry status" }));
+    box.value = app.state.shade || "";
+    box.addEventListener("change", () => app.update({ shade: box.value }));
+    return SG.el("label", { class: "sg-picker" }, ["Shade by ", box]);
+  }
+
+  function renderRegistryMap(app, container, subject) {
+    const d = app.data;
+    const result = SG.registryPlaces(app, subject);
+    const m = d.map;
+    const svg = SG.svg("svg", { class: "sg-us-map", viewBox: "0 0 " + m.width + " " + m.height, role: "group", "aria-label": "Map of the United States by ICE 287(g) registry status" });
+    const cls = (p) => (p ? "sg-reg-" + p.status : "sg-none");
+    const describe = (name, p) =>
+      name + ": " + (p ? p.participating + " participating, " + p.pending + " pending (ICE 287(g) registry)" : "not in the registry for this program");
+    const states = SG.svg("g", { class: "sg-states" });
+    const counties = SG.svg("g", { class: "sg-counties" });
+    const borders = SG.svg("g", { class: "sg-borders", "aria-hidden": "true" });
+    for (const s of m.states) {
+      const p = result.places.get(s.fips);
+      states.appendChild(place(app, s.fips, s.d, cls(p), describe(s.name, p), !!p));
+      borders.appendChild(SG.svg("path", { d: s.d }));
+    }
+    for (const c of m.counties) {
+      const p = result.places.get(c.fips);
+      if (p) counties.appendChild(place(app, c.fips, c.d, cls(p), describe(app.placeName(c.fips), p), true));
+    }
+    svg.appendChild(states);
+    svg.appendChild(borders);
+    svg.appendChild(counties);
+    container.appendChild(SG.el("div", { class: "sg-map-frame" }, [svg]));
+    const item = (c, label) =>
+      SG.el("span", { class: "sg-legend-item" }, [
+        SG.svg("svg", { width: 18, height: 12, "aria-hidden": "true" }, [SG.svg("rect", { width: 18, height: 12, class: "sg-place-shape " + c })]),
+        " " + label,
+      ]);
+    container.appendChild(
+      SG.el("p", { class: "sg-map-legend" }, [
+        item("sg-reg-participating", "participating (agreement signed)"),
+        item("sg-reg-pending", "pending"),
+        item("sg-none", "not listed"),
+        SG.el("span", { class: "sg-note", text: " Each agency by the latest registry sheet that lists it; a place is participating when one of its agencies is." }),
+      ]),
+    );
+    const list = SG.el("ul", { class: "sg-place-list" });
+    const names = Array.from(result.places.keys()).map((fips) => [app.placeName(fips), fips]);
+    names.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [name, fips] of names) {
+      const p = result.places.get(fips);
+      list.appendChild(SG.el("li", { "data-fips": fips, "data-status": p.status }, [name + " \u2014 " + p.status + ": ", ...p.agencies.map((a, i) => [i ? "; " : "", app.nodeLink(a)]).flat()]));
+    }
+    container.appendChild(SG.el("section", { class: "sg-places", "aria-label": "Places on the map" }, [SG.el("h3", { text: "On the map (" + names.length + " places)" }), list]));
+    if (result.unplaced.length) {
+      const unplaced = result.unplaced.map((a) => d.nodes[a].label).sort();
+      container.appendChild(SG.el("p", { class: "sg-note", text: "Listed but not on the map: " + unplaced.join("; ") + "." }));
+    }
+    return result;
+  }
 
   function place(app, fips, path, cls, text, clickable) {
     const attrs = { d: path, class: "sg-place-shape " + cls, "data-fips": fips };

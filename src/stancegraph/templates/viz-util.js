@@ -147,6 +147,19 @@
     return (SG.norm(label).replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "positions").slice(0, 60);
   };
 
+  // ---------------------------------------------------------------- edge styles
+
+  /** Line patterns: solid for news, dashed for organisational links, dotted for a stance
+   *  from another document, sparser dots for an agreement the registry lists as pending. */
+  SG.DASHES = { org: [5, 4], doc: [2, 3], pending: [2, 7] };
+
+  /** Which pattern an edge is drawn with (a key of SG.DASHES, or "" for a solid line). */
+  SG.edgeDash = function (edge) {
+    if (edge.kind === "org") return "org";
+    if (edge.source === "registry" && edge.status === "pending") return "pending";
+    return edge.source === "document" || edge.source === "registry" ? "doc" : "";
+  };
+
   // ---------------------------------------------------------------- evidence cards
 
   /** The card for one stance: side, relation, date, the quote, and its source, styled by
@@ -160,7 +173,8 @@
     if (opts.actor !== false) head.push(opts.nodeLink(s.actor), " ");
     head.push((data.relationLabel[s.relation] || s.relation.replace(/_/g, " ")) + " ");
     if (opts.target !== false) head.push(opts.nodeLink(s.target));
-    const date = when ? SG.el("span", { class: "sg-when", text: when + (s.date ? "" : " (publication date)") }) : SG.el("span", { class: "sg-when", text: "undated" });
+    const dated = source.kind === "registry" ? (s.date ? " (signed)" : " (sheet date)") : s.date ? "" : " (publication date)";
+    const date = when ? SG.el("span", { class: "sg-when", text: when + dated }) : SG.el("span", { class: "sg-when", text: "undated" });
     const src = SG.el("div", { class: "sg-source" });
     if (source.kind !== "news") src.appendChild(SG.el("span", { class: "sg-kind", text: source.type || "document" }));
     const url = SG.safeUrl(source.url);
@@ -173,9 +187,17 @@
     if (details.length) src.appendChild(document.createTextNode(" \u00b7 " + details.join(" \u00b7 ")));
     const card = SG.el("div", { class: "sg-card sg-" + s.polarity + (source.kind === "news" ? "" : " sg-document"), "data-stance": s.id }, [
       SG.el("div", { class: "sg-card-head" }, head.concat([" ", date])),
-      SG.el("blockquote", { text: s.quote || "(no quote recorded)" }),
+      source.kind === "registry" ? SG.registryFact(s, source) : SG.el("blockquote", { text: s.quote || "(no quote recorded)" }),
       src,
     ]);
     return card;
+  };
+
+  /** In place of a quote, what the registry sheet says: the status, the row to find it by. */
+  SG.registryFact = function (s, source) {
+    const status = s.status === "pending" ? "pending (applied for, not yet signed)" : "participating (agreement signed)";
+    const parts = ["Listed in the sheet as " + status];
+    if (s.row) parts.push("row " + s.row + " of " + (source.doc || "the sheet"));
+    return SG.el("p", { class: "sg-registry", text: parts.join(", ") + "." });
   };
 })();

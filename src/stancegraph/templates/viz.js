@@ -72,6 +72,7 @@
     (a, b) => data.relations.findIndex((r) => r[0] === a) - data.relations.findIndex((r) => r[0] === b),
   );
   const sourceKinds = Array.from(new Set(data.sources.map((s) => s.kind))).sort();
+  const SOURCE_KIND_LABELS = { news: "news articles", document: "other documents", registry: "ICE 287(g) registry" };
   const years = Array.from(new Set(data.stances.map((s, i) => SG.stanceWhen(data, i).slice(0, 4)).filter((y) => y))).sort();
   const states = Array.from(new Set(data.nodes.filter((n, i) => !data.isTarget[i] && n.state).map((n) => n.state))).sort();
 
@@ -95,6 +96,7 @@
       sort: "date",
       dir: "desc",
       place: "",
+      shade: "", // the map: "" by the news positions, "registry" by the registry's status
     };
   }
   let state = defaults();
@@ -528,8 +530,12 @@
       if (!polCount[key]) continue;
       filtersBox.appendChild(checkbox(label, "hidePolarities", key, SG.lineSwatch(data.colours[key], key === "org" ? "5 4" : null), polCount[key]));
     }
-    if (data.sources.some((s) => s.kind !== "news")) {
+    if (data.sources.some((s) => s.kind === "document")) {
       filtersBox.appendChild(SG.el("p", { class: "sg-note" }, [SG.lineSwatch("#555", "2 3"), " dotted: from a document that is not a news article"]));
+    }
+    if (data.sources.some((s) => s.kind === "registry")) {
+      filtersBox.appendChild(SG.el("p", { class: "sg-note" }, [SG.lineSwatch("#555", "2 3"), " dotted: ICE 287(g) registry, participating"]));
+      filtersBox.appendChild(SG.el("p", { class: "sg-note" }, [SG.lineSwatch("#555", "2 7"), " sparse dots: registry, pending"]));
     }
     filtersBox.appendChild(SG.el("p", { class: "sg-note", text: "Thicker lines: more sources. Click a line or a name for the quotes." }));
     if (relationsPresent.length > 1) {
@@ -540,7 +546,7 @@
     }
     if (sourceKinds.length > 1) {
       filtersBox.appendChild(SG.el("h2", { text: "Sources" }));
-      for (const k of sourceKinds) filtersBox.appendChild(checkbox(k === "news" ? "news articles" : "other documents", "hideSources", k, null));
+      for (const k of sourceKinds) filtersBox.appendChild(checkbox(SOURCE_KIND_LABELS[k] || k, "hideSources", k, null));
     }
     if (targets.length) {
       filtersBox.appendChild(SG.el("h2", { text: "Program, policy or law" }));
@@ -702,6 +708,7 @@
     put("to", state.to);
     put("undated", state.undated === null ? "" : state.undated ? "1" : "0");
     put("place", state.place);
+    put("shade", state.shade);
     put("sort", state.sort === "date" ? "" : state.sort);
     put("dir", state.dir === "desc" ? "" : state.dir);
     put("q", state.q);
@@ -730,6 +737,7 @@
     s.to = p.get("to") || "";
     s.undated = p.get("undated") === "1" ? true : p.get("undated") === "0" ? false : null;
     s.place = p.get("place") || "";
+    s.shade = p.get("shade") === "registry" ? "registry" : "";
     s.sort = p.get("sort") || "date";
     s.dir = p.get("dir") || "desc";
     s.q = p.get("q") || "";
