@@ -201,6 +201,13 @@ def _options(kw: dict) -> tuple[Options, str]:
     """Options and the too-long policy from the shared extraction options."""
     if kw["dask_address"] and kw["workers"]:
         raise Failure("give --workers or --dask, not both", 2)
+    if kw["model"] is not None:  # a bad model file is bad input: say so before extracting
+        from stancegraph.extract.learned import ModelFileError, read_model
+
+        try:
+            read_model(kw["model"])
+        except ModelFileError as err:
+            raise Failure(str(err), 2) from None
     options = Options(
         extractor=kw["extractor"],
         model=None if kw["model"] is None else str(kw["model"]),

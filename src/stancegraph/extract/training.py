@@ -149,17 +149,42 @@ def fit(ts: TrainingSet, c: float = REGULARISATION) -> dict:
     y = np.array(ts.stance)
     x = vec.transform(ts.features)
     stances = y != NONE
-    detect = _logistic(x, stances.astype(int), c)
-    polarity = _logistic(x[stances], np.where(y[stances] == SUPPORT, 1, 0), c)
-    relation = _logistic(vec.transform(ts.relation_features), np.array(ts.relation), c)
+    detect = _classifier(x, stances.astype(int), c, ["none", "stance"])
+    polarity = _classifier(
+        x[stances], np.where(y[stances] == SUPPORT, 1, 0), c, ["oppose", "support"]
+    )
+    relations = np.array(ts.relation)
+    relation = _classifier(
+        vec.transform(ts.relation_features), relations, c, sorted(set(ts.relation))
+    )
     return {
         "format": 2,
         "features": list(vec.feature_names_),
-        "detect": _weights(detect, ["none", "stance"]),
-        "polarity": _weights(polarity, ["oppose", "support"]),
-        "relation": _weights(relation, [str(k) for k in relation.classes_]),
+        "detect": detect,
+        "polarity": polarity,
+        "relation": relation,
         "examples": {"pairs": len(ts.stance), "stances": int(stances.sum())},
     }
+
+
+def _classifier(x, y, c: float, names: list[str]) -> dict:
+    """Weights of a logistic regression over `names` (the classes 0, 1, ... or the labels
+    themselves); a training set with one class only (a tiny corpus, one fold of it) gives
+    the constant classifier that always says that class."""
+    import numpy as np
+
+    present = sorted(set(y.tolist()))
+    if len(present) < 2:
+        only = present[0] if present else 0
+        label = names[only] if isinstance(only, int) else str(only)
+        return {
+            "classes": names,
+            "coef": [[0.0] * x.shape[1] for _ in names],
+            "intercept": [10.0 if n == label else -10.0 for n in names],
+        }
+    lr = _logistic(x, y, c)
+    classes = [names[k] if isinstance(k, (int, np.integer)) else str(k) for k in lr.classes_]
+    return _weights(lr, classes)
 
 
 def _logistic(x, y, c: float):
