@@ -93,8 +93,7 @@ def test_an_article_the_extractor_fails_on_is_reported_not_fatal(tmp_path, monke
             raise ValueError("[E088] Text of length 1000001 exceeds maximum")
         return extract_stances(articles)
 
-    monkeypatch.setitem(parallel.EXTRACTORS, "fragile", ("tests_fragile", "fragile"))
-    monkeypatch.setattr(parallel, "load_extractor", lambda name: fragile)
+    monkeypatch.setattr(parallel, "load_extractor", lambda name, model=None: fragile)
     good = Article(doc="good.txt", text=SENTENCE, path="src/good.txt")
     bad = Article(doc="bad.txt", text="boom " + SENTENCE, path="src/bad.txt")
     kept, stances, skipped = extract_articles([bad, good], [], options=Options(extractor="fragile"))

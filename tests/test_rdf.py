@@ -226,7 +226,7 @@ def test_evidence_annotation_and_selectors(union, made_up):
         assert set(union.objects(target, OA.hasSelector)) == {quote, position}
         # the offsets count in the text as read, which the state names by its hash
         state = union.value(target, OA.hasState)
-        assert state == _iri("article/t01-txt/text")
+        assert state == URIRef(str(rdf.article_iri("t01.txt")) + "/text")
         assert union.value(state, RDF.type) == OA.State
         assert (
             str(union.value(state, SG.contentHash))

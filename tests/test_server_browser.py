@@ -52,14 +52,16 @@ def open_page(browser, url: str):
 
 
 def test_the_query_page_runs_a_query_under_its_policy(browser, endpoint):
-    context, page, problems = open_page(browser, endpoint + "/")
+    from urllib.parse import quote
+
+    query = "SELECT ?s WHERE { ?s a sg:Stance } LIMIT 3"
+    context, page, problems = open_page(browser, endpoint + "/#query=" + quote(query))
     try:
+        page.wait_for_selector("body[data-ready]")
         page.wait_for_function("document.querySelectorAll('#examples option').length > 1")
-        page.fill("#query", "SELECT ?s WHERE { ?s a sg:Stance } LIMIT 3")
         page.click("#run")
-        page.wait_for_selector("#results table tbody tr")
-        assert page.locator("#results table tbody tr").count() == 3
-        assert "3 rows" in page.inner_text("#status")
+        page.wait_for_selector("#results-table tbody tr")
+        assert page.locator("#results-table tbody tr").count() == 3
         color = page.eval_on_selector("header", "e => getComputedStyle(e).backgroundColor")
         assert color != "rgba(0, 0, 0, 0)"  # its inline style applied
     finally:
