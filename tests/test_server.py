@@ -29,7 +29,7 @@ from test_query import NO_CASE_IN_THE_SEEDS
 TIMEOUT_S = 5
 MAX_ROWS = 50
 MAX_BYTES = 20_000
-MAX_MEMORY = 640  # MB: well above an idle worker's address space (~400 MB)
+MAX_MEMORY = 1024  # MB: an idle worker takes ~400 MB of address space, and its store threads more
 
 
 @pytest.fixture(scope="module")
