@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--cv", type=int, metavar="K", help="K-fold held-out cross-validation")
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
-    parser.add_argument("--extractor", choices=("learned", "rules"), default="learned")
+    parser.add_argument("--extractor", choices=("learned", "rules", "combined"), default="learned")
     args = parser.parse_args(argv)
     if args.cv:
         return cross_validation(args)

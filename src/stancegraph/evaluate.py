@@ -525,7 +525,7 @@ def cross_validate(items, scorer, extractor: str = "learned", k: int = 5, docs=N
     predictions and score them with the scorer's own matching. The rule-based extractor
     needs no training: its held-out figure is its score on each fold. Each fold's
     stances are resolved together, as `stancegraph extract` resolves what it prints."""
-    from stancegraph.extract import learned, training
+    from stancegraph.extract import combine, learned, training
     from stancegraph.extract.nlp import parse
     from stancegraph.extract.pipeline import article_stances
     from stancegraph.resolve import resolve
@@ -534,9 +534,13 @@ def cross_validate(items, scorer, extractor: str = "learned", k: int = 5, docs=N
     articles = [i.article for i in items]
     docs = docs if docs is not None else parse([a.text for a in articles])
     by_fold: dict[int, list[Stance]] = defaultdict(list)
-    if extractor == "rules":
+    rules: dict[str, list[Stance]] = defaultdict(list)
+    if extractor in ("rules", "combined"):
         for a, d in zip(articles, docs, strict=True):
-            by_fold[folds[a.doc]].extend(article_stances(a, d))
+            rules[a.doc] = article_stances(a, d)
+    if extractor == "rules":
+        for a in articles:
+            by_fold[folds[a.doc]].extend(rules[a.doc])
     else:
         cands = training.candidates_for(articles, docs)
         labels = [training.label(c, i.gold) for c, i in zip(cands, items, strict=True)]
@@ -551,7 +555,10 @@ def cross_validate(items, scorer, extractor: str = "learned", k: int = 5, docs=N
             )
             for n, a in enumerate(articles):
                 if folds[a.doc] == fold:
-                    by_fold[fold].extend(learned.stances(model, cands[n]))
+                    found = learned.stances(model, cands[n])
+                    if extractor == "combined":
+                        found = combine(found, rules[a.doc])
+                    by_fold[fold].extend(found)
     stances: list[Stance] = []
     for fold in range(k):
         texts = {a.doc: a.text for a in articles if folds[a.doc] == fold}
