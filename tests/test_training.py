@@ -145,6 +145,26 @@ def test_extract_takes_a_trained_model_file(tiny_model, tmp_path):
         assert article.read_text()[r["start"] : r["end"]] == r["evidence"]
 
 
+def test_confidence_is_mapped_through_the_calibration_training_learned(tiny):
+    """The reported confidence is the held-out share right at that raw probability: a
+    calibration that says "right 42% of the time, whatever the raw score" gives 0.42."""
+    items = training.read_annotated([tiny])
+    cands = training.candidates_for([i.article for i in items])
+    data = training.fit_calibrated(cands, [i.gold for i in items], k=2)
+    data.pop("calibration", None)
+    unseen = Article("u.txt", "The Ironton City Council declined to join the 287(g) program.\n")
+    raw = extract_stances([unseen], model=learned.StanceModel(data))
+    assert raw and all(s.confidence != 0.42 for s in raw)
+    data["calibration"] = {"raw": [0.0, 1.0], "calibrated": [0.42, 0.42], "stances": 2}
+    mapped = extract_stances([unseen], model=learned.StanceModel(data))
+    assert [s.confidence for s in mapped] == [0.42] * len(raw)
+    # monotone maps keep the order of the raw confidences
+    data["calibration"] = {"raw": [0.0, 0.5, 1.0], "calibrated": [0.1, 0.3, 0.9], "stances": 3}
+    model = learned.StanceModel(data)
+    assert model.calibrated(0.25) == pytest.approx(0.2)
+    assert model.calibrated(0.75) == pytest.approx(0.6)
+
+
 def test_bad_training_input_is_one_line_and_exit_2(tmp_path):
     from click.testing import CliRunner
 

@@ -543,14 +543,11 @@ def cross_validate(items, scorer, extractor: str = "learned", k: int = 5, docs=N
             by_fold[folds[a.doc]].extend(rules[a.doc])
     else:
         cands = training.candidates_for(articles, docs)
-        labels = [training.label(c, i.gold) for c, i in zip(cands, items, strict=True)]
         for fold in range(k):
             train_idx = [n for n, a in enumerate(articles) if folds[a.doc] != fold]
             model = learned.StanceModel(
-                training.fit(
-                    training.labelled_set(
-                        [cands[n] for n in train_idx], [labels[n] for n in train_idx]
-                    )
+                training.fit_calibrated(
+                    [cands[n] for n in train_idx], [items[n].gold for n in train_idx]
                 )
             )
             for n, a in enumerate(articles):

@@ -4,8 +4,10 @@
 output as data (models/stances.json.gz). For each article, every candidate pair
 (extract/candidates.py) gets a probability of support, of oppose and of no stance;
 an (actor, target) pair of the article becomes a stance where its best sentence
-passes the threshold, with that sentence as the evidence, the probability as the
-confidence and the relation from the second classifier.
+passes the threshold, with that sentence as the evidence, the relation from the
+second classifier, and as the confidence the probability mapped through the
+calibration `train` learned on held-out articles (how often stances of that
+probability were right).
 """
 
 from __future__ import annotations
@@ -55,6 +57,19 @@ class StanceModel:
         self.polarity = _classifier(data["polarity"])
         self.relation = _classifier(data["relation"])
         self.threshold = float(data.get("threshold", THRESHOLD))
+        calibration = data.get("calibration") or {}
+        self.calibration = (
+            np.asarray(calibration.get("raw", []), dtype=float),
+            np.asarray(calibration.get("calibrated", []), dtype=float),
+        )
+
+    def calibrated(self, confidence: float) -> float:
+        """The share of held-out stances of this raw confidence that were right (the
+        isotonic map `train` fitted); the raw confidence where the model has none."""
+        raw, calibrated = self.calibration
+        if not len(raw):
+            return confidence
+        return float(np.interp(confidence, raw, calibrated))
 
     def vectors(self, feature_dicts: list[dict[str, float]]) -> csr_matrix:
         rows, cols, vals = [], [], []
@@ -168,7 +183,7 @@ def stances(model: StanceModel, cands: ArticleCandidates) -> list[Stance]:
                     evidence.end,
                     article.date or dates.estimate_article_date(article.text),
                 ),
-                confidence=max(0.01, min(0.99, confidence)),
+                confidence=max(0.01, min(0.99, round(model.calibrated(confidence), 6))),
             )
         )
     return out

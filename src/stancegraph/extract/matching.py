@@ -65,3 +65,15 @@ def names(entry: dict, key: str, groups: list[list[str]] = ()) -> list[str]:
 
 def actor_groups(entries: list[dict]) -> list[list[str]]:
     return [names(e, "actor") for e in entries]
+
+
+def stance_matches(actor: str, stance: str, target: str, gold: list[dict]) -> bool:
+    """Whether an (actor, stance, target) triple is one of an article's gold stances, as
+    the scorer judges it."""
+    groups = actor_groups(gold)
+    return any(
+        g.get("stance") == stance
+        and any(same(actor, n) for n in names(g, "actor", groups))
+        and any(same_target(target, n) for n in names(g, "target"))
+        for g in gold
+    )

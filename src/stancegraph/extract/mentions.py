@@ -268,6 +268,12 @@ def _title_words(lexicon: Lexicon) -> set[str]:
     return {w for title in lexicon.titles for w in title.split()} | {"pro", "tempore", "acting"}
 
 
+def _name_prefix_words(lexicon: Lexicon) -> set[str]:
+    """Words that open a post title and never a person's name: what the NER sometimes
+    keeps in front of one ("Policy David Schaefer", "County Judge Ed Emmett")."""
+    return set(lexicon.titles) | _title_words(lexicon) | TITLE_MODIFIERS
+
+
 def _token_span(doc, start: int, end: int):
     return doc.char_span(start, end, alignment_mode="expand")
 
@@ -728,7 +734,8 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
         return None
     if label == "PERSON":
         # "Sheriff Jim McDonnell": the title is the role, not part of the name
-        while len(span) > 1 and span[0].text.lower().rstrip(".") in lexicon.titles:
+        # (and every word of a longer title the NER kept: "Chief Financial Officer X")
+        while len(span) > 1 and span[0].text.lower().rstrip(".") in _name_prefix_words(lexicon):
             span = span[1:]
         # "Berenice [Nava Romero]": a first name the NER left out
         while (
