@@ -112,6 +112,12 @@ def cross_validation(args) -> int:
                     "extractor": args.extractor,
                     "folds": [c.to_dict() for c in cv.per_fold()],
                     "pooled": cv.evaluation.pooled().to_dict(),
+                    "by_folder": {
+                        source: cv.evaluation.pooled(
+                            [i.article.doc for i in items if i.source == source]
+                        ).to_dict()
+                        for source in sorted({i.source for i in items})
+                    },
                     "relations": ev.by_relation(cv),
                     "calibration": [r.to_dict() for r in ev.calibration(preds)],
                     "seconds": round(seconds, 1),
@@ -123,6 +129,10 @@ def cross_validation(args) -> int:
     print(f"   {len(items)} articles, {sum(len(i.gold) for i in items)} gold stances")
     for k, c in enumerate(cv.per_fold()):
         print(f"  fold {k}: " + _prf(c.to_dict()))
+    print("\n== pooled by folder (dev: read while the rules and lexicons were written)")
+    for source in sorted({i.source for i in items}):
+        docs = [i.article.doc for i in items if i.source == source]
+        print(f"  {source:<6} " + _prf(cv.evaluation.pooled(docs).to_dict()))
     print("\n== per relation (gold found / gold; correct / predicted)")
     for r in ev.by_relation(cv):
         print(
