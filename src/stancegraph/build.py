@@ -18,6 +18,7 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
@@ -375,17 +376,19 @@ def _write(
         ),
         triples=len(union),
     )
-    trig = rdf.serialize(ds, "trig")
-    write_atomic(folder / TURTLE_FILE, rdf.serialize(ds, "turtle"))
-    write_atomic(folder / TRIG_FILE, trig)
+    # the folder is not yet the graph: each file is written in place, as it is serialised
+    _write_file(folder / TURTLE_FILE, partial(rdf.write, ds, "turtle", union=union))
+    del union
+    _write_file(folder / TRIG_FILE, partial(rdf.write, ds, "trig"))
     report.files += [out / TURTLE_FILE, out / TRIG_FILE]
 
     from stancegraph import store  # the store sits above rdf: imported only to write it
 
     try:
-        store.write_store(trig, folder / STORE_DIR)
+        store.write_dataset(ds, folder / STORE_DIR)  # quads straight from the dataset
     except store.StoreError as err:
         raise BuildError(str(err)) from None
+    del ds
     report.files.append(out / STORE_DIR)
 
     write_view = _optional("stancegraph.viz", "write_view")
@@ -396,6 +399,15 @@ def _write(
             raise BuildError(f"cannot write {folder / VIEW_FILE}: {err.strerror or err}") from None
         report.files.append(out / VIEW_FILE)
     return report
+
+
+def _write_file(path: Path, write: Callable) -> None:
+    """`write(binary file)` into `path`; an error names the file."""
+    try:
+        with open(path, "wb") as f:
+            write(f)
+    except OSError as err:
+        raise BuildError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _publish(output: Output) -> Path:

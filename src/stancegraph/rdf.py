@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from datetime import date as _date
 from decimal import Decimal
 from importlib import resources
+from typing import BinaryIO
 
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -471,6 +472,19 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
     with warnings.catch_warnings():  # rdflib's own writers call its deprecated Dataset API
         warnings.simplefilter("ignore", DeprecationWarning)
         return _serialize(ds, fmt)
+
+
+def write(ds: Dataset, fmt: str, out: BinaryIO, union: Graph | None = None) -> None:
+    """serialize() into the binary stream `out`: Turtle and TriG are written as they are made,
+    never held whole in memory (the same bytes). `union`: union_graph(ds), if already made."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if fmt == "turtle":
+            (union or union_graph(ds)).serialize(out, format="turtle", encoding="utf-8")
+        elif fmt == "trig":
+            _SortedTrigSerializer(ds).serialize(out, encoding="utf-8")
+        else:
+            out.write(_serialize(ds, fmt))
 
 
 def _serialize(ds: Dataset, fmt: str) -> bytes:
