@@ -491,6 +491,12 @@ def viz_command(
         f"wrote {report.path} ({report.nodes} nodes, {report.edges} links, "
         f"{report.stances} stances, {report.bytes / 1e6:.1f} MB)"
     )
+    if report.entities > report.nodes:  # viz.VIEW_MAX: the page shows the hubs only
+        click.echo(
+            f"note: the graph has {report.entities:,} entities; the page shows the "
+            f"{report.nodes:,} best connected. --focus NAME or --target NAME show any part.",
+            err=True,
+        )
 
 
 # ---------------------------------------------------------------- analyze
