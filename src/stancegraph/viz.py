@@ -1095,9 +1095,10 @@ def make_view(
 
 
 def overview(view: dict, max_nodes: int | None = None) -> dict:
-    """The whole graph, or for a graph of more than `max_nodes` entities, the `max_nodes`
-    best connected (the most stances, then the most links) and the links among them (default
-    VIEW_MAX): a page of 100,000 nodes would open in no browser. `view["entities"]` says how many there are."""
+    """The whole graph, or for a graph of more than `max_nodes` (default VIEW_MAX) entities,
+    the `max_nodes` best connected (the most stances, then the most links) and the links
+    among them: a page of 100,000 nodes would open in no browser. `view["entities"]` says
+    how many entities the graph has."""
     max_nodes = VIEW_MAX if max_nodes is None else max_nodes
     view["entities"] = len(view["nodes"])
     if len(view["nodes"]) <= max_nodes:
