@@ -253,20 +253,24 @@ class _PrefixedNames(NamespaceManager):
     def __init__(self, graph: Graph, bind_namespaces: str = "none"):
         self._namespaces: set[str] = set()  # bound, and split off an IRI before: the trie's
         self._qnames: dict[str, tuple[str, URIRef, str]] = {}
+        self._unprefixed: set[str] = set()  # no prefix bound for them (until the next bind)
         super().__init__(graph, bind_namespaces=bind_namespaces)
 
     def bind(self, prefix, namespace, override: bool = True, replace: bool = False) -> None:
         super().bind(prefix, namespace, override=override, replace=replace)
         self._namespaces.add(str(namespace))
+        self._unprefixed = set()
 
     def reset(self) -> None:
         super().reset()
-        self._qnames = {}
+        self._qnames, self._unprefixed = {}, set()
         self._namespaces = {str(n) for _, n in self.namespaces()}
 
     def compute_qname(self, uri: str, generate: bool = True) -> tuple[str, URIRef, str]:
         if uri in self._qnames:
             return self._qnames[uri]
+        if not generate and uri in self._unprefixed:
+            raise KeyError(f"No known prefix for {uri} and generate=False")
         if not _is_valid_uri(uri):
             raise ValueError(f'"{uri}" does not look like a valid URI, cannot serialize this')
         try:
@@ -284,6 +288,7 @@ class _PrefixedNames(NamespaceManager):
         prefix = self.store.prefix(namespace)
         if prefix is None:
             if not generate:
+                self._unprefixed.add(uri)
                 raise KeyError(f"No known prefix for {namespace} and generate=False")
             number = 1
             while self.store.namespace(f"ns{number}"):
