@@ -185,3 +185,28 @@ def test_read_sources_order_is_what_the_cache_sees():
     cache = ExtractionCache(Path("/nonexistent"), version="v")
     assert len({cache.path(a.doc) for a in articles}) == len(articles)
     assert len({cache.key(a) for a in articles}) == len(articles)
+
+
+def test_a_new_article_that_moves_an_unchanged_ones_entity_is_noted(runner, tmp_path):
+    corpus, out = tmp_path / "corpus", tmp_path / "graph"
+    corpus.mkdir()
+    (corpus / "one.txt").write_text(
+        "Orange County Sheriff Jane Roe said Tuesday that her office will not join the "
+        "287(g) program.\n",
+        encoding="utf-8",
+    )
+    stdout = _build(runner, str(corpus), "--out", str(out), *RULES)[2]
+    assert "note:" not in stdout
+    # a second Orange County, with its state: resolution now places the first one too
+    (corpus / "two.txt").write_text(
+        "Orange County, Fla., Sheriff John Poe said Tuesday that his office will join the "
+        "287(g) program.\n",
+        encoding="utf-8",
+    )
+    stdout = _build(runner, str(corpus), "--out", str(out), *RULES)[2]
+    [note] = [line for line in stdout.splitlines() if line.startswith("note:")]
+    assert note == (
+        "note: entities of 1 unchanged article have other IRIs now: one.txt: "
+        "https://w3id.org/stancegraph/id/orange-county -> "
+        "https://w3id.org/stancegraph/id/orange-county-florida"
+    )

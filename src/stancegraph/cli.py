@@ -313,8 +313,8 @@ def build_command(
         shown = "; ".join(printable(c) for c in report.iri_changes[:MAX_REPORTED])
         more = len(report.iri_changes) - MAX_REPORTED
         click.echo(
-            f"note: {_count(len(report.iri_changes), 'unchanged article')} now name entities "
-            f"by other IRIs: {shown}" + (f" (and {more} more)" if more > 0 else "")
+            f"note: entities of {_count(len(report.iri_changes), 'unchanged article')} have "
+            f"other IRIs now: {shown}" + (f" (and {more} more)" if more > 0 else "")
         )
     click.echo("wrote " + ", ".join(str(f) for f in report.files))
 
