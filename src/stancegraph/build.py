@@ -364,21 +364,20 @@ def _write(
 ) -> BuildReport:
     """Every file of one generation, into `folder` (not yet visible to readers)."""
     ds = rdf.build_dataset(articles, stances, base_iri)
-    union = rdf.union_graph(ds)
-    report = BuildReport(
-        out_dir=out,
-        articles=len(articles),
-        skipped=skipped,
-        stances=len(set(union.subjects(rdf.RDF.type, rdf.SG.Stance))),
-        entities=len(
-            set(union.subjects(rdf.RDF.type, rdf.SG.Actor))
-            | set(union.subjects(rdf.RDF.type, rdf.SG.Target))
-        ),
-        triples=len(union),
-    )
+    with rdf.merged(ds) as union:
+        report = BuildReport(
+            out_dir=out,
+            articles=len(articles),
+            skipped=skipped,
+            stances=len(set(union.subjects(rdf.RDF.type, rdf.SG.Stance))),
+            entities=len(
+                set(union.subjects(rdf.RDF.type, rdf.SG.Actor))
+                | set(union.subjects(rdf.RDF.type, rdf.SG.Target))
+            ),
+            triples=len(union),
+        )
     # the folder is not yet the graph: each file is written in place, as it is serialised
-    _write_file(folder / TURTLE_FILE, partial(rdf.write, ds, "turtle", union=union))
-    del union
+    _write_file(folder / TURTLE_FILE, partial(rdf.write, ds, "turtle"))
     _write_file(folder / TRIG_FILE, partial(rdf.write, ds, "trig"))
     report.files += [out / TURTLE_FILE, out / TRIG_FILE]
 

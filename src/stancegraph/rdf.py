@@ -534,13 +534,27 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
         return _serialize(ds, fmt)
 
 
-def write(ds: Dataset, fmt: str, out: BinaryIO, union: Graph | None = None) -> None:
+@contextlib.contextmanager
+def merged(ds: Dataset):
+    """`ds` read as the merge of its graphs, each statement once (what union_graph copies),
+    for as long as the block runs: no second copy of the graph in memory."""
+    before = ds.default_union
+    ds.default_union = True
+    try:
+        yield ds
+    finally:
+        ds.default_union = before
+
+
+def write(ds: Dataset, fmt: str, out: BinaryIO) -> None:
     """serialize() into the binary stream `out`: Turtle and TriG are written as they are made,
-    never held whole in memory (the same bytes). `union`: union_graph(ds), if already made."""
+    never held whole in memory, and Turtle from the dataset itself, not from a copy of its
+    merge (the same bytes)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         if fmt == "turtle":
-            (union or union_graph(ds)).serialize(out, format="turtle", encoding="utf-8")
+            with merged(ds):
+                ds.serialize(out, format="turtle", encoding="utf-8")
         elif fmt == "trig":
             _SortedTrigSerializer(ds).serialize(out, encoding="utf-8")
         else:
