@@ -541,7 +541,9 @@ def merged(ds: Dataset):
     before = ds.default_union
     ds.default_union = True
     try:
-        yield ds
+        with warnings.catch_warnings():  # rdflib's union reads call its deprecated API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            yield ds
     finally:
         ds.default_union = before
 
