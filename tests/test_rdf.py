@@ -509,3 +509,43 @@ def test_a_repeated_stance_keeps_one_node_with_the_highest_confidence(made_up):
     assert list(union.objects(rdf.stance_iri(stances[0]), SG.confidence)) == [
         Literal("0.87", datatype=XSD.decimal)
     ]
+
+
+def test_prefixed_names_are_rdflibs_whatever_the_order_of_the_iris():
+    """rdf._PrefixedNames finds each IRI's prefixed name without rdflib's trie scan; it must
+    give what rdflib's NamespaceManager gives, call for call, failures included."""
+    from rdflib.namespace import NamespaceManager
+
+    from stancegraph.rdf import _PrefixedNames
+
+    base = "https://w3id.org/stancegraph/id/"
+    iris = [
+        base + "los-angeles-county", base + "287-g-program", base + "stance/856e7797fb6c90ef",
+        base + "stance/856e7797fb6c90ef/evidence", base + "stance/856e7797fb6c90ef/evidence/quote",
+        base + "stance/0a1b/evidence/target", base + "graph/000-x-txt-1bb21b7e", base,
+        base + "stance/0a1b", base + "stance/0a",
+        base + "stance/", "https://w3id.org/stancegraph/ns#declines", "https://example.org/a b",
+        "http://www.w3.org/2001/XMLSchema#date", "https://example.org/news/2019/05/07/x.html",
+        "https://example.org/", "urn:isbn:0451450523", base + "x.", base + "a(b)",
+    ]  # fmt: skip
+    ours, theirs = Graph(bind_namespaces="none"), Graph(bind_namespaces="none")
+    ours.namespace_manager = _PrefixedNames(ours)
+    theirs.namespace_manager = NamespaceManager(theirs, bind_namespaces="none")
+    for g in (ours, theirs):
+        g.bind("id", base)
+        g.bind("sg", "https://w3id.org/stancegraph/ns#")
+        g.bind("xsd", "http://www.w3.org/2001/XMLSchema#")
+        g.bind("st", base + "stance/856e7797fb6c90ef/")
+        g.bind("short", base + "stance/0a")  # longer than where split_uri cuts stance/0a1b
+
+    def outcome(g: Graph, iri: str, generate: bool):
+        try:
+            return g.namespace_manager.compute_qname(iri, generate=generate)
+        except (KeyError, ValueError) as err:
+            return type(err).__name__
+
+    for generate in (False, True):
+        for iri in iris + iris[::-1]:
+            assert outcome(ours, iri, generate) == outcome(theirs, iri, generate), iri
+    assert sorted(ours.namespaces()) == sorted(theirs.namespaces())
+    assert ours.namespace_manager.compute_qname(base + "stance/0a1b")[0] == "short"

@@ -266,3 +266,21 @@ BY_GRAPH = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORD
 def test_w3c_protocol_dataset_cases(case, sparql, dataset, expected):
     st = store.memory_store(W3C_DATA)
     assert rows_of(st, sparql, **dataset) == expected, case
+
+
+def test_a_store_loaded_from_the_dataset_holds_what_one_loaded_from_trig(tmp_path, made_up):
+    """write_dataset (quads straight from rdflib, as build does) gives the very terms that
+    parsing the TriG file gives: lexical forms, datatypes, languages, graphs."""
+    from stancegraph import rdf
+
+    articles, stances = made_up
+    ds = rdf.build_dataset(articles, stances)
+    store.write_dataset(ds, tmp_path / "direct")
+    store.write_store(rdf.serialize(ds, "trig"), tmp_path / "parsed")
+    direct = store.open_store(tmp_path / "direct")
+    parsed = store.open_store(tmp_path / "parsed")
+    quads = {str(q) for q in direct}
+    assert quads == {str(q) for q in parsed}
+    assert len(quads) > 100 and any('"@en' in q for q in quads)
+    assert any("XMLSchema#date>" in q for q in quads)  # typed literals kept as typed
+    assert any("XMLSchema#decimal>" in q for q in quads)

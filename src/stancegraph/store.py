@@ -33,6 +33,8 @@ from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import BNode, Literal
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from stancegraph.model import DEFAULT_BASE_IRI
 
@@ -99,6 +101,52 @@ def write_store(trig: bytes, path: Path, fmt: str = "trig") -> None:
     The store is built in a sibling temporary directory and renamed into place,
     so a failed load never leaves a half-written store behind.
     """
+
+    def load(store: ox.Store) -> None:
+        # lenient: skip re-validating IRIs that rdf.py already wrote; ~20% faster at 1M
+        store.bulk_load(trig, _LOAD_FORMATS[fmt], lenient=True)
+
+    _write_store(path, load)
+
+
+def write_dataset(ds, path: Path) -> None:
+    """Load an rdflib Dataset (rdf.build_dataset's) into a fresh on-disk store at `path`, as
+    write_store does, quad by quad: no TriG text of the whole graph is written or parsed
+    (five times faster, and no copy of the graph as text in memory)."""
+
+    def load(store: ox.Store) -> None:
+        quads = (_ox_quad(s, p, o, g) for s, p, o, g in ds.quads((None, None, None, None)))
+        while batch := list(islice(quads, MERGE_BATCH)):
+            store.bulk_extend(batch)
+
+    _write_store(path, load)
+
+
+def _ox_quad(s, p, o, g) -> ox.Quad:
+    graph = getattr(g, "identifier", g)
+    if graph is None or graph == DATASET_DEFAULT_GRAPH_ID:
+        name = ox.DefaultGraph()
+    else:
+        name = _ox_term(graph)
+    return ox.Quad(_ox_term(s), _ox_term(p), _ox_term(o), name)
+
+
+def _ox_term(term):
+    """An rdflib term as the pyoxigraph term with the same lexical form, type and language."""
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    return ox.NamedNode(str(term))
+
+
+def _write_store(path: Path, load) -> None:
+    """A fresh store at `path`: `load(store)` fills it in a temporary sibling directory, then
+    the default graph is merged and the directory renamed into place."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,12 +157,11 @@ def write_store(trig: bytes, path: Path, fmt: str = "trig") -> None:
     try:
         store = ox.Store(str(tmp))
         try:
-            # lenient: skip re-validating IRIs that rdf.py already wrote; ~20% faster at 1M
-            store.bulk_load(trig, _LOAD_FORMATS[fmt], lenient=True)
+            load(store)
             merge_default_graph(store)
             store.flush()
             store.optimize()
-        except SyntaxError as exc:
+        except (SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot load the graph into the store: {_one_line(exc)}") from exc
         except OSError as exc:  # disk full, ...: RocksDB's message names the file
             raise StoreError(f"cannot write the store at {path}: {_one_line(exc)}") from exc

@@ -115,6 +115,10 @@ DETERMINERS = re.compile(r"^(the|a|an|this|that|these|those|our|its|their|his|he
 SEED = 7  # the layout's random seed: the same graph always gets the same picture
 SPRING_MAX = 300  # up to this many nodes: a full spring layout; above: backbone + spirals
 LABELLED_MAX = 2000  # up to this many nodes the layout makes room for every label at zoom 1
+# The whole-graph view shows at most this many entities (the size benchmarks/viz.py shows
+# the page still handles); a bigger graph opens on its best-connected ones, and --focus or
+# --target show any part of it.
+VIEW_MAX = 20_000
 LINK = 90.0  # px: the length of a typical link, before spreading
 GAP = 90.0  # px between packed components
 # The page draws labels at a fixed screen size; the layout estimates their boxes from
@@ -183,6 +187,7 @@ class ViewReport:
     edges: int
     stances: int
     bytes: int
+    entities: int = 0  # in the graph; more than `nodes` when the view shows only the hubs
 
 
 # ---------------------------------------------------------------- graph -> view model
@@ -1084,7 +1089,39 @@ def make_view(
         view = focus_view(view, focus, hops)
     elif target is not None:
         view = target_view(view, target)
+    else:
+        view = overview(view)
     return view
+
+
+def overview(view: dict, max_nodes: int | None = None) -> dict:
+    """The whole graph, or for a graph of more than `max_nodes` (default VIEW_MAX) entities,
+    the `max_nodes` best connected (the most stances, then the most links) and the links
+    among them: a page of 100,000 nodes would open in no browser. `view["entities"]` says
+    how many entities the graph has."""
+    max_nodes = VIEW_MAX if max_nodes is None else max_nodes
+    view["entities"] = len(view["nodes"])
+    if len(view["nodes"]) <= max_nodes:
+        return view
+
+    def weight(n: dict) -> tuple:
+        stances = sum(n.get("takes", {}).values()) + sum(n.get("receives", {}).values())
+        return (-stances, -n.get("degree", 0), n["id"])
+
+    ranked = sorted(view["nodes"], key=weight)
+    keep = {n["id"] for n in ranked[:max_nodes]}
+    out = dict(view)
+    out["nodes"] = [dict(n) for n in view["nodes"] if n["id"] in keep]
+    out["edges"] = [e for e in view["edges"] if e["from"] in keep and e["to"] in keep]
+    out["title"] = (
+        f"{view['title']}: the {max_nodes:,} best-connected of {len(view['nodes']):,} entities"
+    )
+    kept = {s["id"] for e in out["edges"] for s in e["stances"]}
+    out["changes"] = [
+        c for c in view.get("changes", []) if any(set(st["stances"]) & kept for st in c["steps"])
+    ]
+    _count_degrees(out)
+    return out
 
 
 def write_view(
@@ -1111,4 +1148,5 @@ def write_view(
         Path(tmp).unlink(missing_ok=True)
         raise
     stances = sum(len(e["stances"]) for e in view["edges"])
-    return ViewReport(out, len(view["nodes"]), len(view["edges"]), stances, len(data))
+    entities = view.get("entities", len(view["nodes"]))
+    return ViewReport(out, len(view["nodes"]), len(view["edges"]), stances, len(data), entities)
