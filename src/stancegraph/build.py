@@ -198,7 +198,9 @@ def build(
         record = read_record(out)
         if record is None:
             raise CorpusError(f"{out} holds no graph this version built; give the SOURCES")
-        sources, removed_before = record["sources"], record["removed"]
+        # relative to `out`, so a clone or a moved folder rebuilds from its own sources
+        sources = [os.path.normpath(out / s) for s in record["sources"]]
+        removed_before = record["removed"]
     articles, skipped = read_sources(sources)  # nothing readable: CorpusError, nothing written
     articles, removed = remove_articles(articles, remove, removed_before)
     try:
@@ -220,7 +222,7 @@ def build(
                 extraction_cache,
             )
             report = _write(output.folder, articles, stances, skipped, base_iri, out)
-            record = _record(sources, removed, articles, stances, base_iri)
+            record = _record(out, sources, removed, articles, stances, base_iri)
             write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
             report.conflicts = conflicts
             report.removed = removed
@@ -292,14 +294,15 @@ def read_record(out: Path) -> dict | None:
 
 
 def _record(
+    out: Path,
     sources: Sequence[str | Path],
     removed: list[str],
     articles: list[Article],
     stances: list[Stance],
     base_iri: str,
 ) -> dict:
-    """build.json: the sources (absolute), the articles removed, and per article its hash and
-    the IRIs of the entities it names (to tell the next build which IRIs moved)."""
+    """build.json: the sources (relative to `out`), the articles removed, and per article its
+    hash and the IRIs of the entities it names (to tell the next build which IRIs moved)."""
     entities: dict[str, set[str]] = {a.doc: set() for a in articles}
     for stance in stances:
         named = entities.setdefault(stance.doc, set())
@@ -307,7 +310,7 @@ def _record(
             _collect_iris(entity, base_iri, named)
     return {
         "format": RECORD_FORMAT,
-        "sources": [os.path.abspath(s) for s in sources],
+        "sources": [os.path.relpath(os.path.abspath(s), os.path.abspath(out)) for s in sources],
         "removed": removed,
         "articles": {
             a.doc: {"sha256": a.sha256, "entities": sorted(entities[a.doc])} for a in articles
