@@ -6,9 +6,10 @@ An annotated folder holds `articles/` and `gold/` (one JSON file per article, as
 (extract/candidates.py) is labelled by the guidelines' matching rules
 (extract/matching.py): a stance when its actor and target match a gold entry's names
 and its sentence overlaps that entry's evidence; unknown (left out) when the names
-match but the sentence is another; no stance otherwise. Two logistic regressions are
-fitted on the sparse features: one for none / support / oppose, one for the relation
-of the stances. Training is deterministic: fixed order, fixed solver, no randomness.
+match but the sentence is another; no stance otherwise. Three logistic regressions are
+fitted on the sparse features (`fit`): stance or not, which side, and the relation of the
+stances; then the confidence is calibrated on articles held out of inner models
+(`fit_calibrated`). Training is deterministic: fixed order, fixed solver, no randomness.
 """
 
 from __future__ import annotations
