@@ -24,7 +24,7 @@ from scipy.sparse import csr_matrix
 
 from stancegraph.extract import dates
 from stancegraph.extract.candidates import ArticleCandidates, Candidate
-from stancegraph.model import RELATIONS, Article, Evidence, Stance
+from stancegraph.model import RELATIONS, Article, Stance
 
 MODEL_FILE = "models/stances.json.gz"
 THRESHOLD = 0.35  # stance probability above which a pair is reported (held-out folds)
@@ -139,7 +139,12 @@ def stances(model: StanceModel, cands: ArticleCandidates) -> list[Stance]:
     threshold. Its side weighs every sentence that pairs them by how surely each is a
     stance, so one clear sentence outvotes several unclear ones; the evidence is the
     surest sentence of that side."""
-    from stancegraph.extract.pipeline import entity_of, on_behalf_of
+    from stancegraph.extract.pipeline import (
+        article_date,
+        entity_of,
+        on_behalf_of,
+        sentence_evidence,
+    )
 
     article: Article = cands.article
     pairs: dict[tuple[str, str], list[tuple[Candidate, dict]]] = {}
@@ -163,10 +168,11 @@ def stances(model: StanceModel, cands: ArticleCandidates) -> list[Stance]:
             continue
         found.append((c, probs, side, confidence))
     out = []
+    published = article_date(article) if found else None  # once: it reads the whole text
     for c, probs, side, confidence in sorted(
         found, key=lambda f: (f[0].sent_start, f[0].actor.start, f[0].key())
     ):
-        evidence = _evidence(article, c.sent_start, c.sent_end)
+        evidence = sentence_evidence(article, c.sent_start, c.sent_end)
         target = entity_of(c.target)
         out.append(
             Stance(
@@ -177,12 +183,7 @@ def stances(model: StanceModel, cands: ArticleCandidates) -> list[Stance]:
                 target=target,
                 evidence=evidence,
                 on_behalf_of=on_behalf_of(c.actor),
-                date=dates.stance_date(
-                    cands.doc,
-                    evidence.start,
-                    evidence.end,
-                    article.date or dates.estimate_article_date(article.text),
-                ),
+                date=dates.stance_date(cands.doc, evidence.start, evidence.end, published),
                 confidence=max(0.01, min(0.99, round(model.calibrated(confidence), 6))),
             )
         )
@@ -195,21 +196,6 @@ def _relation(relations: dict[str, float], side: str) -> str:
     if not fitting:
         return "supports" if side == "support" else "opposes"
     return max(sorted(fitting), key=lambda r: fitting[r])
-
-
-def _evidence(article: Article, start: int, end: int) -> Evidence:
-    text = article.text[start:end]
-    stripped = text.strip()
-    start += len(text) - len(text.lstrip())
-    end = start + len(stripped)
-    return Evidence(
-        doc=article.doc,
-        start=start,
-        end=end,
-        text=article.text[start:end],
-        prefix=article.text[max(0, start - 32) : start],
-        suffix=article.text[end : end + 32],
-    )
 
 
 def extract_stances(articles: list[Article], model: StanceModel | None = None) -> list[Stance]:

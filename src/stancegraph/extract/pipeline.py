@@ -76,7 +76,23 @@ def article_stances(article: Article, doc) -> list[Stance]:
     return _to_stances(article, doc, findings)
 
 
-def _article_date(article: Article) -> str | None:
+def sentence_evidence(article: Article, start: int, end: int) -> Evidence:
+    """The sentence at [start, end) as evidence: its own words without the spaces around
+    them, and 32 characters either side to anchor the quote."""
+    text = article.text[start:end]
+    start += len(text) - len(text.lstrip())
+    end = start + len(text.strip())
+    return Evidence(
+        doc=article.doc,
+        start=start,
+        end=end,
+        text=article.text[start:end],
+        prefix=article.text[max(0, start - 32) : start],
+        suffix=article.text[end : end + 32],
+    )
+
+
+def article_date(article: Article) -> str | None:
     return article.date or dates.estimate_article_date(article.text)
 
 
@@ -301,24 +317,11 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
     """One stance per (actor, stance, target): the first, most confident evidence wins."""
     best: dict[tuple[str, str, str], Stance] = {}
     order: list[tuple[str, str, str]] = []
-    article_date = _article_date(article)  # once: it reads the whole text
+    published = article_date(article)  # once: it reads the whole text
     for f in findings:
         if f.actor.name == f.target.name:
             continue
-        start, end = f.sent_start, f.sent_end
-        text = article.text[start:end]
-        stripped = text.rstrip()
-        end -= len(text) - len(stripped)
-        lead = len(stripped) - len(stripped.lstrip())
-        start += lead
-        evidence = Evidence(
-            doc=article.doc,
-            start=start,
-            end=end,
-            text=article.text[start:end],
-            prefix=article.text[max(0, start - 32) : start],
-            suffix=article.text[end : end + 32],
-        )
+        evidence = sentence_evidence(article, f.sent_start, f.sent_end)
         confidence = CUE_CONFIDENCE.get(f.cue, 0.5)
         if f.actor.referred or f.derived:
             confidence -= INDIRECT_ACTOR
@@ -332,7 +335,7 @@ def _to_stances(article: Article, doc, findings: list[Finding]) -> list[Stance]:
             target=entity_of(f.target),
             evidence=evidence,
             on_behalf_of=on_behalf_of(f.actor),
-            date=dates.stance_date(doc, start, end, article_date),
+            date=dates.stance_date(doc, evidence.start, evidence.end, published),
             confidence=max(0.05, min(0.99, confidence)),
         )
         key = (f.actor.name, f.stance, f.target.name)
