@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from stancegraph.extract.lexicon import Lexicon
 
@@ -263,15 +264,25 @@ def jurisdiction_level(name: str) -> str | None:
     return "city"
 
 
-def _title_words(lexicon: Lexicon) -> set[str]:
+def _title_words(lexicon: Lexicon) -> frozenset[str]:
     """Every word of every post title ("attorney", "general", "pro", "tempore", ...)."""
-    return {w for title in lexicon.titles for w in title.split()} | {"pro", "tempore", "acting"}
+    return _words_of_titles(tuple(lexicon.titles))
 
 
-def _name_prefix_words(lexicon: Lexicon) -> set[str]:
+@cache
+def _words_of_titles(titles: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for title in titles for w in title.split()) | {"pro", "tempore", "acting"}
+
+
+def _name_prefix_words(lexicon: Lexicon) -> frozenset[str]:
     """Words that open a post title and never a person's name: what the NER sometimes
     keeps in front of one ("Policy David Schaefer", "County Judge Ed Emmett")."""
-    return set(lexicon.titles) | _title_words(lexicon) | TITLE_MODIFIERS
+    return _prefix_words_of_titles(tuple(lexicon.titles))
+
+
+@cache
+def _prefix_words_of_titles(titles: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(titles) | _words_of_titles(titles) | TITLE_MODIFIERS
 
 
 def _token_span(doc, start: int, end: int):
