@@ -44,6 +44,7 @@ VIEW_FILE = "index.html"
 RECORD_FILE = "build.json"  # in each generation: what it was built from (build.read_record)
 RECORD_FORMAT = 1
 CACHE_DIR = "cache"  # beside the generations: the extraction cache (cache.py)
+GRAPHS_CACHE = "graphs"  # in CACHE_DIR: each article's named graph as text (chunks.py)
 TOO_LONG = ("split", "skip")  # what to do with a text over Options.max_chars
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
@@ -70,6 +71,8 @@ class BuildReport:
     extracted: int = 0  # articles extracted in this build
     removed: list[str] = field(default_factory=list)  # ids of the articles left out (--remove)
     iri_changes: list[str] = field(default_factory=list)  # see build.iri_changes
+    graphs_reused: int = 0  # articles whose named graph came from the cache as text
+    graphs_made: int = 0  # articles whose named graph was made (and written) anew
 
 
 def extract(
@@ -221,7 +224,10 @@ def build(
                 gazetteer,
                 extraction_cache,
             )
-            report = _write(output.folder, articles, stances, skipped, base_iri, out)
+            graphs = (out / CACHE_DIR / GRAPHS_CACHE) if cache else None
+            report, chunk_cache = _write(
+                output.folder, articles, stances, skipped, base_iri, out, graphs
+            )
             record = _record(out, sources, removed, articles, stances, base_iri)
             write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
             report.conflicts = conflicts
@@ -233,6 +239,8 @@ def build(
             report.generation = _publish(output)
             if extraction_cache is not None:  # entries of removed articles go too
                 extraction_cache.keep_only(a.doc for a in articles)
+            if chunk_cache is not None:  # and the graphs of articles changed or removed
+                chunk_cache.keep_only_used()
     except OutputError as err:
         raise BuildError(str(err)) from None
     return report
@@ -364,8 +372,58 @@ def _write(
     skipped: list[tuple[str, str]],
     base_iri: str,
     out: Path,
+    graphs_cache: Path | None = None,
+):
+    """Every file of one generation, into `folder` (not yet visible to readers): (the
+    report, the chunks.ChunkCache used, or None when the files were written by rdflib).
+
+    Each article's named graph is made as text once (chunks.py) and kept in `graphs_cache`
+    (None: kept nowhere), so a build where one article changed makes only that article's
+    graph; the files are put together from every article's text, as rdflib would write them
+    (writer.py). A graph rdflib would write otherwise (blank nodes, ...) makes the build
+    write everything with rdflib, as before."""
+    from stancegraph import chunks
+
+    chunk_cache = chunks.ChunkCache(graphs_cache, base_iri)
+    try:
+        assembly = chunks.Assembly(chunk_cache.chunks(articles, stances), chunk_cache.writer)
+    except chunks.Unsupported:
+        return _write_with_rdflib(folder, articles, stances, skipped, base_iri, out), None
+    report = BuildReport(
+        out_dir=out,
+        articles=len(articles),
+        skipped=skipped,
+        stances=assembly.stances,
+        entities=assembly.entities,
+        triples=assembly.triples,
+        graphs_reused=chunk_cache.hits,
+        graphs_made=chunk_cache.made,
+    )
+    _write_file(folder / TURTLE_FILE, assembly.write_turtle)
+    _write_file(folder / TRIG_FILE, assembly.write_trig)
+    report.files += [out / TURTLE_FILE, out / TRIG_FILE]
+
+    from stancegraph import store  # the store sits above rdf: imported only to write it
+
+    try:
+        store.write_nquads(assembly.nquads(), folder / STORE_DIR)
+    except store.StoreError as err:
+        raise BuildError(str(err)) from None
+    del assembly
+    report.files.append(out / STORE_DIR)
+    _write_view(folder, out, report)
+    return report, chunk_cache
+
+
+def _write_with_rdflib(
+    folder: Path,
+    articles: list[Article],
+    stances: list[Stance],
+    skipped: list[tuple[str, str]],
+    base_iri: str,
+    out: Path,
 ) -> BuildReport:
-    """Every file of one generation, into `folder` (not yet visible to readers)."""
+    """_write through an rdflib Dataset and rdflib's writers."""
     ds = rdf.build_dataset(articles, stances, base_iri)
     with rdf.merged(ds) as union:
         report = BuildReport(
@@ -392,7 +450,11 @@ def _write(
         raise BuildError(str(err)) from None
     del ds
     report.files.append(out / STORE_DIR)
+    _write_view(folder, out, report)
+    return report
 
+
+def _write_view(folder: Path, out: Path, report: BuildReport) -> None:
     write_view = _optional("stancegraph.viz", "write_view")
     if write_view is not None:  # the viz module draws the view from the store just written
         try:
@@ -400,7 +462,6 @@ def _write(
         except OSError as err:
             raise BuildError(f"cannot write {folder / VIEW_FILE}: {err.strerror or err}") from None
         report.files.append(out / VIEW_FILE)
-    return report
 
 
 def _write_file(path: Path, write: Callable) -> None:

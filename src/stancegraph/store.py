@@ -122,6 +122,17 @@ def write_dataset(ds, path: Path) -> None:
     _write_store(path, load)
 
 
+def write_nquads(data: str | bytes, path: Path) -> None:
+    """A fresh on-disk store at `path` holding the N-Quads `data` as they are: the build's
+    named graphs and, as triples of the default graph, their merge (the build writes it
+    itself, so it is not merged here again)."""
+
+    def load(store: ox.Store) -> None:
+        store.bulk_load(data, ox.RdfFormat.N_QUADS)
+
+    _write_store(path, load, merge=False)
+
+
 def _ox_quad(s, p, o, g) -> ox.Quad:
     graph = getattr(g, "identifier", g)
     if graph is None or graph == DATASET_DEFAULT_GRAPH_ID:
@@ -144,9 +155,10 @@ def _ox_term(term):
     return ox.NamedNode(str(term))
 
 
-def _write_store(path: Path, load) -> None:
+def _write_store(path: Path, load, merge: bool = True) -> None:
     """A fresh store at `path`: `load(store)` fills it in a temporary sibling directory, then
-    the default graph is merged and the directory renamed into place."""
+    the default graph is merged (unless `merge` is False: `load` filled it) and the
+    directory renamed into place."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,7 +170,8 @@ def _write_store(path: Path, load) -> None:
         store = ox.Store(str(tmp))
         try:
             load(store)
-            merge_default_graph(store)
+            if merge:
+                merge_default_graph(store)
             store.flush()
             store.optimize()
         except (SyntaxError, ValueError) as exc:

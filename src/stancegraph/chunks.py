@@ -1,0 +1,448 @@
+"""Each article's named graph as a chunk of text, kept beside the graph so that the next
+build writes the Turtle and TriG files and loads the store without making the graph of an
+article again when nothing it is made from has changed.
+
+    chunks = ChunkCache(Path("graph/cache/graphs"), base_iri)
+    parts = [chunks.get(article, stances_of_article) for article in articles]   # or made
+    assembled = Assembly(parts, writer)
+    assembled.write_trig(out); assembled.write_turtle(out); assembled.quads()
+
+A chunk holds, for one named graph, every subject with its predicates and objects in the
+order rdflib's writers put them, each term as the writers print it and as N-Triples. Its key
+is a hash of everything the graph is made from: the article (text, metadata), its stances
+*after* resolution (so a changed IRI makes a new chunk), the base IRI, and the code and
+versions that turn them into triples and text. The files are put together from the chunks
+with rdflib's ordering rules (writer.py), so a build from chunks gives the bytes a build
+without them gives: the subjects an article shares with others (entities, places, the run)
+are merged across chunks before they are written, and the order of subjects inside a TriG
+graph, which rdflib makes depend on the graphs before it, is worked out anew each build.
+
+One JSON file per chunk, named by its key; any file that does not read back whole is
+ignored and the chunk made again. Chunks no build needs any longer are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import BinaryIO
+
+from rdflib import Literal, URIRef
+
+from stancegraph import __version__, rdf
+from stancegraph.cache import stance_to_json
+from stancegraph.model import Article, Stance
+from stancegraph.writer import INDENT, Unsupported, Writer, sort_objects, supported
+
+FORMAT = 1
+SUFFIX = ".json"
+CODE = ("rdf.py", "writer.py", "chunks.py", "ontology.ttl")  # what a chunk is made by
+
+_TYPE = str(rdf.RDF.type)
+_LABEL = str(rdf.RDFS.label)
+_CLASS = f"<{rdf.RDFS.Class}>"
+_STANCE = f"<{rdf.SG.Stance}>"
+_ENTITY = (f"<{rdf.SG.Actor}>", f"<{rdf.SG.Target}>")
+
+
+def code_version() -> str:
+    """A hash of the code and versions a chunk's text depends on."""
+    digest = hashlib.sha256()
+    package = resources.files("stancegraph")
+    for name in CODE:
+        data = package.joinpath(name).read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    digest.update(f"{__version__}\0rdflib {importlib.metadata.version('rdflib')}".encode())
+    return digest.hexdigest()
+
+
+class Chunk:
+    """One named graph: its IRI, the prefixes it uses, and its subjects, each as
+    [IRI, text, [[predicate IRI, text, [[object N-Triples, text], ...]], ...]]."""
+
+    __slots__ = ("graph", "label", "graph_prefix", "prefixes", "subjects")
+
+    def __init__(self, graph, label, graph_prefix, prefixes, subjects):
+        self.graph: str = graph
+        self.label: str = label
+        self.graph_prefix: str | None = graph_prefix
+        self.prefixes: list[str] = prefixes
+        self.subjects: list = subjects
+
+    def to_json(self, key: str) -> dict:
+        return {"format": FORMAT, "key": key, "graph": self.graph, "label": self.label,
+                "graph_prefix": self.graph_prefix, "prefixes": self.prefixes,
+                "subjects": self.subjects}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, entry: object, key: str) -> Chunk | None:
+        """The chunk of a JSON entry made for `key`, or None for anything else."""
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        graph, label, gp = entry.get("graph"), entry.get("label"), entry.get("graph_prefix")
+        prefixes, subjects = entry.get("prefixes"), entry.get("subjects")
+        if not (isinstance(graph, str) and isinstance(label, str)):
+            return None
+        if not (gp is None or isinstance(gp, str)) or not _all_str(prefixes):
+            return None
+        if not isinstance(subjects, list) or not all(_subject_ok(s) for s in subjects):
+            return None
+        return cls(graph, label, gp, prefixes, subjects)
+
+
+def make_chunk(graph: URIRef, triples: Iterable[tuple], writer: Writer) -> Chunk:
+    """The chunk of one named graph; writer.Unsupported when rdflib would write it otherwise."""
+    by_subject: dict = {}
+    for s, p, o in triples:
+        by_subject.setdefault(s, {}).setdefault(p, []).append(o)
+    prefixes: set[str | None] = set()
+    subjects = []
+    for s in sorted(by_subject, key=str):
+        props = by_subject[s]
+        prefixes.add(writer.prefix(s, False))
+        entry = []
+        for p in _predicate_order(props):
+            if p != rdf.RDF.type:
+                prefixes.add(writer.prefix(p, True))
+            objects = sort_objects(props[p])
+            for o in objects:
+                prefixes.add(writer.prefix(o, False))
+                if isinstance(o, Literal) and o.datatype:
+                    prefixes.add(writer.prefix(o.datatype, False))
+            entry.append(
+                [str(p), writer.label(p, True), [[nt(o), writer.label(o)] for o in objects]]
+            )
+        subjects.append([str(s), writer.label(s), entry])
+    writer.check_prefixes()
+    prefixes.discard(None)
+    return Chunk(str(graph), writer.label(graph), writer.prefix(graph, False),
+                 sorted(prefixes), subjects)  # fmt: skip
+
+
+def _predicate_order(props: dict) -> list:
+    first = [p for p in (rdf.RDF.type, rdf.RDFS.label) if p in props]
+    return first + sorted(p for p in props if p != rdf.RDF.type and p != rdf.RDFS.label)
+
+
+def nt(term) -> str:
+    """A URIRef or Literal as N-Triples."""
+    if isinstance(term, Literal):
+        text = '"' + _escape(str(term)) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    return f"<{term}>"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+
+
+def term(text: str):
+    """The rdflib term of nt()'s text."""
+    if text.startswith("<"):
+        return URIRef(text[1:-1])
+    end = text.rindex('"')
+    lexical = _unescape(text[1:end])
+    rest = text[end + 1 :]
+    if rest.startswith("@"):
+        return Literal(lexical, lang=rest[1:])
+    if rest.startswith("^^<"):
+        return Literal(lexical, datatype=URIRef(rest[3:-1]))
+    return Literal(lexical)
+
+
+def _unescape(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            out.append({"n": "\n", "r": "\r"}.get(text[i + 1], text[i + 1]))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- the cache
+
+
+class ChunkCache:
+    """The chunks of one folder (OUT/cache/graphs)."""
+
+    def __init__(self, folder: Path | None, base_iri: str):
+        self.folder = None if folder is None else Path(folder)
+        self.base_iri = base_iri
+        self.version = code_version()
+        self.writer = Writer(base_iri)
+        self.hits = 0  # chunks read back
+        self.made = 0  # chunks made (the articles whose graph was made anew)
+        self.writable = self.folder is not None
+        self._used: set[str] = set()
+
+    def key(self, article: Article | None, doc: str, stances: Sequence[Stance]) -> str:
+        identity = [
+            FORMAT, self.version, self.base_iri, doc,
+            None if article is None else
+            [article.sha256, article.title, article.date, article.url, article.outlet],
+            [stance_to_json(s) for s in stances],
+        ]  # fmt: skip
+        data = json.dumps(identity, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return hashlib.sha256(data).hexdigest()
+
+    def chunks(self, articles: list[Article], stances: list[Stance]) -> list[Chunk]:
+        """Every article's chunk (read back or made), and the ontology's; writer.Unsupported
+        when one cannot be written as rdflib would."""
+        base = rdf.base_of(self.base_iri)
+        by_doc: dict[str, list[Stance]] = defaultdict(list)
+        for stance in stances:
+            by_doc[stance.doc].append(stance)
+        docs = {a.doc: a for a in articles}
+        order = [a.doc for a in articles] + [d for d in by_doc if d not in docs]
+        ontology = {rdf.ONTOLOGY_GRAPH: self.writer.ontology()}
+        if not supported(ontology):
+            raise Unsupported("the ontology holds blank nodes")
+        out = [make_chunk(rdf.ONTOLOGY_GRAPH, ontology[rdf.ONTOLOGY_GRAPH], self.writer)]
+        for doc in order:
+            article = docs.get(doc)
+            key = self.key(article, doc, by_doc.get(doc, ()))
+            self._used.add(key)
+            chunk = self._read(key)
+            if chunk is None:
+                graphs = rdf.build_graphs([article] if article else [], by_doc.get(doc, ()), base)
+                graph = rdf.graph_iri(doc, base)
+                triples = graphs.get(graph, set())
+                if not supported({graph: triples}):
+                    raise Unsupported(f"the graph of {doc} holds blank nodes")
+                chunk = make_chunk(graph, triples, self.writer)
+                self.made += 1
+                self._write(key, chunk)
+            else:
+                self.hits += 1
+            if chunk.subjects:
+                out.append(chunk)
+        return out
+
+    def _path(self, key: str) -> Path:
+        return self.folder / (key[:32] + SUFFIX)
+
+    def _read(self, key: str) -> Chunk | None:
+        if self.folder is None:
+            return None
+        try:
+            entry = json.loads(self._path(key).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return Chunk.from_json(entry, key)
+
+    def _write(self, key: str, chunk: Chunk) -> None:
+        if not self.writable:
+            return
+        data = json.dumps(chunk.to_json(key), ensure_ascii=False, separators=(",", ":"))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
+        except OSError:
+            self.writable = False
+            return
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data.encode("utf-8"))
+            os.replace(tmp, self._path(key))
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+            self.writable = False
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def keep_only_used(self) -> int:
+        """Delete the chunks this build did not use, and temporary files; how many went."""
+        if self.folder is None:
+            return 0
+        wanted = {self._path(key).name for key in self._used}
+        deleted = 0
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return 0
+        for name in names:
+            if name in wanted:
+                continue
+            if name.endswith(SUFFIX) or (name.startswith(".") and name.endswith(".tmp")):
+                try:
+                    (self.folder / name).unlink()
+                    deleted += 1
+                except OSError:
+                    pass
+        return deleted
+
+
+# ---------------------------------------------------------------- the files, from chunks
+
+
+class Assembly:
+    """The files of one build, put together from its chunks."""
+
+    def __init__(self, chunks: list[Chunk], writer: Writer):
+        self.chunks = sorted(chunks, key=lambda c: c.graph)
+        self.writer = writer
+        self.union = self._merge()
+        self.triples = sum(len(objects) for props in self.union.values() for *_, objects in props)
+        types = [
+            {o for o, _ in props[0][2]} if props and props[0][0] == _TYPE else set()
+            for props in self.union.values()
+        ]
+        self.stances = sum(_STANCE in t for t in types)
+        self.entities = sum(bool(t & set(_ENTITY)) for t in types)
+
+    def _merge(self) -> dict:
+        """subject IRI -> [[predicate IRI, text, [[object nt, text], ...]], ...] of the merge
+        of every graph, in rdflib's order; each subject's text in self.labels."""
+        union: dict[str, list] = {}
+        self.labels: dict[str, str] = {}
+        for chunk in self.chunks:
+            for s, label, props in chunk.subjects:
+                if s not in union:
+                    union[s] = props
+                    self.labels[s] = label
+                elif union[s] != props:
+                    union[s] = _merge_props(union[s], props)
+        return union
+
+    def _header(self, prefixes: Iterable[str]) -> bytes:
+        bound = {p: str(ns) for p, ns in self.writer.dataset.namespaces()}
+        lines = [f"@prefix {p}: <{bound[p]}> .\n" for p in sorted(set(prefixes))]
+        return "".join(lines).encode("utf-8", "replace")
+
+    def write_trig(self, out: BinaryIO) -> None:
+        prefixes = {p for c in self.chunks for p in c.prefixes}
+        prefixes |= {c.graph_prefix for c in self.chunks if c.graph_prefix is not None}
+        out.write(self._header(prefixes))
+        references: defaultdict = defaultdict(int)
+        for chunk in self.chunks:
+            for _s, _label, props in chunk.subjects:
+                for _p, _pl, objects in props:
+                    for o, _ in objects:
+                        references[o] += 1
+            for s, _label, _props in chunk.subjects:
+                references[f"<{s}>"] += 1
+            parts = [f"\n{chunk.label} {{"]
+            for _, label, props in _ordered(chunk.subjects, references):
+                parts.append(_statement(label, props, 1))
+            parts.append("}\n")
+            out.write("".join(parts).encode("utf-8", "replace"))
+        out.write(b"\n")
+
+    def write_turtle(self, out: BinaryIO) -> None:
+        out.write(self._header(p for c in self.chunks for p in c.prefixes))
+        references: defaultdict = defaultdict(int)
+        for props in self.union.values():
+            for _p, _pl, objects in props:
+                for o, _ in objects:
+                    references[o] += 1
+        subjects = [(s, self.labels[s], props) for s, props in self.union.items()]
+        parts = [_statement(label, props, 0) for _, label, props in _ordered(subjects, references)]
+        out.write("".join(parts).encode("utf-8", "replace"))
+        out.write(b"\n")
+
+    def nquads(self) -> str:
+        """Every named graph, and their merge as the default graph, as N-Quads: what the
+        store holds."""
+        lines: list[str] = []
+        for chunk in self.chunks:
+            _nq_lines(chunk.subjects, f" <{chunk.graph}> .\n", lines)
+        _nq_lines(((s, None, props) for s, props in self.union.items()), " .\n", lines)
+        return "".join(lines)
+
+
+def _nq_lines(subjects: Iterable, end: str, into: list[str]) -> None:
+    for s, _label, props in subjects:
+        for p, _pl, objects in props:
+            head = f"<{s}> <{p}> "
+            into.extend(f"{head}{o}{end}" for o, _ in objects)
+
+
+def _merge_props(a: list, b: list) -> list:
+    """The predicates and objects of one subject in two graphs, merged and sorted as rdflib."""
+    props: dict[str, list] = {p: [label, dict(objects)] for p, label, objects in a}
+    for p, label, objects in b:
+        if p not in props:
+            props[p] = [label, dict(objects)]
+        else:
+            props[p][1].update(objects)
+    first = [p for p in (_TYPE, _LABEL) if p in props]
+    order = first + sorted(p for p in props if p not in (_TYPE, _LABEL))
+    out = []
+    for p in order:
+        label, objects = props[p]
+        if len(objects) > 1:
+            ordered = sort_objects([term(o) for o in objects])
+            texts = [nt(t) for t in ordered]
+            out.append([p, label, [[o, objects[o]] for o in texts]])
+        else:
+            out.append([p, label, [[o, t] for o, t in objects.items()]])
+    return out
+
+
+def _ordered(subjects: list, references) -> list:
+    """rdflib's orderSubjects over [IRI, text, props] entries."""
+    classes, rest = [], []
+    for entry in subjects:
+        s, _label, props = entry
+        if props and props[0][0] == _TYPE and any(o == _CLASS for o, _ in props[0][2]):
+            classes.append(entry)
+        else:
+            rest.append((references.get(f"<{s}>", 0), s, entry))
+    classes.sort(key=lambda e: e[0])
+    rest.sort(key=lambda r: (r[0], r[1]))
+    return classes + [r[2] for r in rest]
+
+
+def _statement(label: str, props: list, depth: int) -> str:
+    """writer.Writer.statement over texts."""
+    pad1 = INDENT * (depth + 1)
+    more = ",\n" + INDENT * (depth + 2)
+    parts = ["\n", INDENT * depth, label]
+    for i, (_p, p_label, objects) in enumerate(props):
+        parts += [" ;\n", pad1, p_label] if i else [" ", p_label]
+        parts += [" ", objects[0][1]]
+        for _o, text in objects[1:]:
+            parts += [more, text]
+    parts.append(" .\n")
+    return "".join(parts)
+
+
+def _all_str(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _subject_ok(entry: object) -> bool:
+    if not (isinstance(entry, list) and len(entry) == 3):
+        return False
+    s, label, props = entry
+    if not (isinstance(s, str) and isinstance(label, str) and isinstance(props, list)):
+        return False
+    for prop in props:
+        if not (isinstance(prop, list) and len(prop) == 3):
+            return False
+        p, p_label, objects = prop
+        if not (isinstance(p, str) and isinstance(p_label, str) and isinstance(objects, list)):
+            return False
+        if not objects:
+            return False
+        for obj in objects:
+            if not (isinstance(obj, list) and len(obj) == 2 and _all_str(obj)):
+                return False
+    return True
