@@ -45,6 +45,7 @@ RECORD_FILE = "build.json"  # in each generation: what it was built from (build.
 RECORD_FORMAT = 1
 CACHE_DIR = "cache"  # beside the generations: the extraction cache (cache.py)
 GRAPHS_CACHE = "graphs"  # in CACHE_DIR: each article's named graph as text (chunks.py)
+VIEW_CACHE = "view/view.json"  # in CACHE_DIR: what the current view was drawn from
 TOO_LONG = ("split", "skip")  # what to do with a text over Options.max_chars
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
@@ -73,6 +74,7 @@ class BuildReport:
     iri_changes: list[str] = field(default_factory=list)  # see build.iri_changes
     graphs_reused: int = 0  # articles whose named graph came from the cache as text
     graphs_made: int = 0  # articles whose named graph was made (and written) anew
+    view_reused: bool = False  # the store held what it held before: the view was not redrawn
 
 
 def extract(
@@ -405,13 +407,18 @@ def _write(
 
     from stancegraph import store  # the store sits above rdf: imported only to write it
 
+    statements = assembly.nquads()
+    del assembly
     try:
-        store.write_nquads(assembly.nquads(), folder / STORE_DIR)
+        store.write_nquads(statements, folder / STORE_DIR)
     except store.StoreError as err:
         raise BuildError(str(err)) from None
-    del assembly
     report.files.append(out / STORE_DIR)
-    _write_view(folder, out, report)
+    view = None
+    if graphs_cache is not None:  # the view is drawn from the store: the same store, the same view
+        view = chunks.ViewCache(graphs_cache.parent / VIEW_CACHE, out / CURRENT / VIEW_FILE)
+    _write_view(folder, out, report, view, statements)
+    report.view_reused = view is not None and view.hits > 0
     return report, chunk_cache
 
 
@@ -454,14 +461,25 @@ def _write_with_rdflib(
     return report
 
 
-def _write_view(folder: Path, out: Path, report: BuildReport) -> None:
+def _write_view(
+    folder: Path, out: Path, report: BuildReport, cache=None, statements: str = ""
+) -> None:
+    """index.html, drawn from the store just written, or with a chunks.ViewCache `cache`
+    the current view again when `statements` (the store's) are those it was drawn from."""
     write_view = _optional("stancegraph.viz", "write_view")
-    if write_view is not None:  # the viz module draws the view from the store just written
+    if write_view is None:  # the viz module is not installed
+        return
+    key = None if cache is None else cache.key(statements)
+    if key is not None and (same := cache.get(key)) is not None:
+        write_atomic(folder / VIEW_FILE, same)
+    else:
         try:
             write_view(folder / STORE_DIR, folder / VIEW_FILE)
         except OSError as err:
             raise BuildError(f"cannot write {folder / VIEW_FILE}: {err.strerror or err}") from None
-        report.files.append(out / VIEW_FILE)
+        if key is not None:
+            cache.put(key, folder / VIEW_FILE)
+    report.files.append(out / VIEW_FILE)
 
 
 def _write_file(path: Path, write: Callable) -> None:

@@ -446,3 +446,75 @@ def _subject_ok(entry: object) -> bool:
             if not (isinstance(obj, list) and len(obj) == 2 and _all_str(obj)):
                 return False
     return True
+
+
+# ---------------------------------------------------------------- the view
+
+
+VIEW_CODE = ("*.py", "templates/*", "data/*")  # what the view is drawn by (not extract/)
+VIEW_PACKAGES = ("jinja2", "markupsafe", "networkx", "numpy", "scipy", "pyoxigraph")
+
+
+class ViewCache:
+    """The view (index.html) of the last build, reused when the store it is drawn from
+    holds the same statements and the code that draws it is the same: `path` (a JSON
+    file) keeps the key it was drawn for and the hash of its bytes, and `current` is the
+    view of the current generation. Anything that does not match is a miss."""
+
+    def __init__(self, path: Path, current: Path):
+        self.path = Path(path)
+        self.current = Path(current)
+        self.hits = 0
+
+    @staticmethod
+    def key(statements: str | bytes) -> str:
+        digest = hashlib.sha256()
+        package = Path(str(resources.files("stancegraph")))
+        for pattern in VIEW_CODE:
+            for path in sorted(package.glob(pattern)):
+                if path.is_file():
+                    data = path.read_bytes()
+                    digest.update(f"{path.relative_to(package)}\0{len(data)}\0".encode())
+                    digest.update(data)
+        for name in VIEW_PACKAGES:
+            try:
+                digest.update(f"{name} {importlib.metadata.version(name)}\0".encode())
+            except importlib.metadata.PackageNotFoundError:
+                digest.update(f"{name} -\0".encode())
+        data = statements.encode("utf-8") if isinstance(statements, str) else statements
+        digest.update(hashlib.sha256(data).digest())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        """The current view's bytes if they were drawn for `key`, else None."""
+        try:
+            entry = json.loads(self.path.read_bytes())
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                return None
+            data = self.current.read_bytes()
+        except (OSError, ValueError):
+            return None
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None
+        self.hits += 1
+        return data
+
+    def put(self, key: str, view: Path) -> None:
+        """Remember that `view` (the new generation's index.html) was drawn for `key`; a
+        failed write only costs the next build a drawing."""
+        try:
+            entry = {"format": FORMAT, "key": key,
+                     "sha256": hashlib.sha256(view.read_bytes()).hexdigest()}  # fmt: skip
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.path.parent)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(json.dumps(entry).encode("utf-8"))
+            os.replace(tmp, self.path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

@@ -380,16 +380,23 @@ def resolve_entities(
             return entity
         return replace(entity, state=mention_state(entity, doc))
 
-    corpus = "\n".join(texts.values()).replace("’", "'")
+    plain = {doc: text.replace("’", "'") for doc, text in texts.items()}
+    corpus = "\n".join(plain.values())
     seen: dict[str, bool] = {}  # name -> attested: each name is looked for in the corpus once
 
-    def attested(name: str) -> bool:
+    def attested(name: str, doc: str) -> bool:
+        """Does some article write the name? (Its own article first: a quick yes.)"""
         if name not in seen:
-            seen[name] = name.replace("’", "'") in corpus
+            wanted = name.replace("’", "'")
+            seen[name] = wanted in plain.get(doc, "") or wanted in corpus
         return seen[name]
 
+    keys: dict[tuple[str, str], str] = {}  # (name, type) -> name_key: each worked out once
+
     def key_of(entity: Entity, name: str) -> str:
-        key = name_key(name, entity.type)
+        key = keys.get((name, entity.type))
+        if key is None:
+            key = keys[name, entity.type] = name_key(name, entity.type)
         if entity.state and _shared_place(replace(entity, name=name)):
             key += "@" + entity.state  # Orange County, California is not Orange County, Florida
         return key
@@ -419,6 +426,18 @@ def resolve_entities(
         if "@" in key:
             qualified_keys[key.split("@", 1)[0]].add(key)
 
+    spelled: dict[str, set[str]] = {}  # acronym -> the names of the corpus it spells
+
+    def spelled_by(acronym: str) -> set[str]:
+        if acronym not in spelled:
+            spelled[acronym] = {
+                n
+                for counter in names.values()
+                for n in counter
+                if not n.isupper() and spells(acronym, n)
+            }
+        return spelled[acronym]
+
     def canonical(entity: Entity | None, doc: str) -> Entity | None:
         if entity is None:
             return None
@@ -427,24 +446,19 @@ def resolve_entities(
         if entity.type == "official" and " " not in name and len(people.get(name, ())) == 1:
             name = next(iter(people[name]))
         if name.isupper() and 2 <= len(name) <= 6 and entity.type != "official":
-            spelled = {
-                n
-                for counter in names.values()
-                for n in counter
-                if not n.isupper() and spells(name, n)
-            }
+            spelled = spelled_by(name)
             if len(spelled) == 1:  # "MCSO" and the one name in the corpus it spells
-                name = spelled.pop()
+                name = next(iter(spelled))
         key = key_of(entity, name)
         if "@" not in key and len(qualified_keys.get(key, ())) == 1:
             key = next(iter(qualified_keys[key]))
         counts = names.get(key) or Counter({name: 1})
         # a name some article writes out beats one pieced together from a title
         best = sorted(
-            counts.items(), key=lambda kv: (-attested(kv[0]), -kv[1], -len(kv[0]), kv[0])
+            counts.items(), key=lambda kv: (-attested(kv[0], doc), -kv[1], -len(kv[0]), kv[0])
         )[0][0]
-        if not attested(best):  # an article may call it the Sheriff's Department
-            best = next((v for v in _variants(best) if attested(v)), best)
+        if not attested(best, doc):  # an article may call it the Sheriff's Department
+            best = next((v for v in _variants(best) if attested(v, doc)), best)
         if key.startswith("known:"):
             best = next(k.name for k in lexicon.known if k.name.lower() == key[6:])
         if entity.level == "state" or best in US_STATES and entity.type == "jurisdiction":
