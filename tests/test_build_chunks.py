@@ -18,7 +18,7 @@ from rdflib import BNode, Literal, URIRef
 from stancegraph import chunks, rdf, writer
 from stancegraph.build import CACHE_DIR, GRAPHS_CACHE, build, extract
 from stancegraph.parallel import Options
-from stancegraph.store import write_dataset, write_nquads
+from stancegraph.store import add_graph, write_dataset, write_nquads
 
 RULES = Options(extractor="rules", workers=0)
 FILES = ("stancegraph.ttl", "stancegraph.trig", "index.html", "current/build.json")
@@ -62,9 +62,58 @@ def test_a_changed_article_remakes_only_its_own_graph_and_the_files_are_a_clean_
     assert (clean.graphs_made, clean.graphs_reused) == (5, 0)
     assert not (fresh / CACHE_DIR).exists()
     _same_files(out, fresh)
+    assert _quads(out) == _quads(fresh)
     assert (one.stances, one.entities, one.triples) == (clean.stances, clean.entities,
                                                        clean.triples)  # fmt: skip
     assert "Orange County Board of Supervisors" in (out / "stancegraph.ttl").read_text()
+
+
+def _quads(out: Path) -> set:
+    return set(ox.Store.read_only(str(out / "store")))
+
+
+def test_the_store_is_a_copy_of_the_last_with_the_changed_graphs_replaced(corpus, tmp_path):
+    texts = sorted(corpus.glob("*.txt"))
+    extra = tmp_path / "more"
+    extra.mkdir()
+    for i in range(4):  # enough graphs for one changed to be worth a copy of the store
+        for text in texts:
+            (extra / f"{i}-{text.name}").write_text(text.read_text(encoding="utf-8"))
+    out = tmp_path / "graph"
+    assert not build([corpus, extra], out, options=RULES).store_updated
+    before = _quads(out)
+    same = build([corpus, extra], out, options=RULES)
+    assert same.store_updated and same.view_reused and _quads(out) == before
+
+    texts[2].write_text(texts[2].read_text(encoding="utf-8") + NEW_SENTENCE, encoding="utf-8")
+    one = build([corpus, extra], out, options=RULES)
+    assert one.store_updated and not one.view_reused
+    assert one.graphs_made == 1
+    fresh = tmp_path / "fresh"
+    build([corpus, extra], fresh, options=RULES, cache=False)
+    assert _quads(out) == _quads(fresh) != before
+    _same_files(out, fresh)
+
+    generations = out / "generations"
+    previous = sorted(p for p in generations.iterdir() if p.name.isdigit())[-2]
+    assert set(ox.Store.read_only(str(previous / "store"))) != _quads(out)  # left alone
+
+
+def test_a_store_changed_after_its_build_is_loaded_afresh(corpus, tmp_path):
+    texts = sorted(corpus.glob("*.txt"))
+    extra = tmp_path / "more"
+    extra.mkdir()
+    for i in range(4):
+        for text in texts:
+            (extra / f"{i}-{text.name}").write_text(text.read_text(encoding="utf-8"))
+    out = tmp_path / "graph"
+    build([corpus, extra], out, options=RULES)
+    add_graph(out, "https://example.org/derived", b"<https://e/s> <https://e/p> <https://e/o> .\n")
+    report = build([corpus, extra], out, options=RULES)
+    assert not report.store_updated
+    fresh = tmp_path / "fresh"
+    build([corpus, extra], fresh, options=RULES, cache=False)
+    assert _quads(out) == _quads(fresh)
 
 
 def test_removing_an_article_drops_its_chunk(corpus, tmp_path):

@@ -46,6 +46,7 @@ RECORD_FORMAT = 1
 CACHE_DIR = "cache"  # beside the generations: the extraction cache (cache.py)
 GRAPHS_CACHE = "graphs"  # in CACHE_DIR: each article's named graph as text (chunks.py)
 VIEW_CACHE = "view/view.json"  # in CACHE_DIR: what the current view was drawn from
+STORE_RECORD = "store/store.json"  # in CACHE_DIR: what the current store was made from
 TOO_LONG = ("split", "skip")  # what to do with a text over Options.max_chars
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
@@ -75,6 +76,8 @@ class BuildReport:
     graphs_reused: int = 0  # articles whose named graph came from the cache as text
     graphs_made: int = 0  # articles whose named graph was made (and written) anew
     view_reused: bool = False  # the store held what it held before: the view was not redrawn
+    store_updated: bool = False  # the store is a copy of the last one, with what changed
+    store_statements: int | None = None  # quads in the store (named graphs and default)
 
 
 def extract(
@@ -241,7 +244,8 @@ def build(
             report.generation = _publish(output)
             if extraction_cache is not None:  # entries of removed articles go too
                 extraction_cache.keep_only(a.doc for a in articles)
-            if chunk_cache is not None:  # and the graphs of articles changed or removed
+            if chunk_cache is not None and cache:  # and the graphs of articles changed or gone
+                _keep_store_record(out, report, chunk_cache.keys)
                 chunk_cache.keep_only_used()
     except OutputError as err:
         raise BuildError(str(err)) from None
@@ -407,19 +411,72 @@ def _write(
 
     from stancegraph import store  # the store sits above rdf: imported only to write it
 
-    statements = assembly.nquads()
-    del assembly
+    keys = chunk_cache.keys  # what each named graph of the store is made from
+    previous = _previous_store(out, keys) if graphs_cache is not None else None
     try:
-        store.write_nquads(statements, folder / STORE_DIR)
+        if previous is not None:  # a copy of the current store, with the graphs that changed
+            path, drop, add = previous
+            store.update_copy(path, folder / STORE_DIR, drop, assembly.nquads(add))
+            report.store_updated = True
+        else:
+            store.write_nquads(assembly.nquads(), folder / STORE_DIR)
     except store.StoreError as err:
         raise BuildError(str(err)) from None
+    report.store_statements = assembly.quads
+    del assembly
     report.files.append(out / STORE_DIR)
     view = None
     if graphs_cache is not None:  # the view is drawn from the store: the same store, the same view
         view = chunks.ViewCache(graphs_cache.parent / VIEW_CACHE, out / CURRENT / VIEW_FILE)
-    _write_view(folder, out, report, view, statements)
+    _write_view(folder, out, report, view, keys)
     report.view_reused = view is not None and view.hits > 0
     return report, chunk_cache
+
+
+UPDATE_SHARE = 0.25  # above this share of graphs changed, the store is loaded afresh
+
+
+def _previous_store(out: Path, keys: dict[str, str]) -> tuple[Path, list[str], list[str]] | None:
+    """(the current store, the graphs to drop from a copy of it, those to add) when the
+    current generation's store is the one the last build wrote (STORE_RECORD) and still
+    holds just that (the same named graphs, as many statements), and few graphs changed."""
+    from stancegraph import store
+
+    record_path = out / CACHE_DIR / STORE_RECORD
+    try:
+        record = json.loads(record_path.read_bytes())
+        current = (out / CURRENT).resolve()
+        if not isinstance(record, dict) or record.get("generation") != current.name:
+            return None
+        before, count = record["graphs"], record["statements"]
+        if not isinstance(before, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in before.items()
+        ):
+            return None
+        drop = sorted(g for g in before if keys.get(g) != before[g])
+        add = sorted(g for g in keys if before.get(g) != keys[g])
+        if len(drop) + len(add) > UPDATE_SHARE * max(1, len(keys)):
+            return None
+        if store.fingerprint(current / STORE_DIR) != (sorted(before), count):
+            return None  # changed since (analyze --write, import-registry, ...)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return current / STORE_DIR, drop, add
+
+
+def _keep_store_record(out: Path, report: BuildReport, keys: dict[str, str]) -> None:
+    """Note what the store of the generation just published holds, for the next build;
+    a failed write only costs the next build a full load of its store."""
+    if report.generation is None or report.store_statements is None:
+        return
+    record = {"format": 1, "generation": report.generation.name, "graphs": keys,
+              "statements": report.store_statements}  # fmt: skip
+    path = out / CACHE_DIR / STORE_RECORD
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, _json_bytes(record))
+    except (OSError, BuildError):
+        pass
 
 
 def _write_with_rdflib(
@@ -462,14 +519,15 @@ def _write_with_rdflib(
 
 
 def _write_view(
-    folder: Path, out: Path, report: BuildReport, cache=None, statements: str = ""
+    folder: Path, out: Path, report: BuildReport, cache=None, statements: dict | None = None
 ) -> None:
     """index.html, drawn from the store just written, or with a chunks.ViewCache `cache`
-    the current view again when `statements` (the store's) are those it was drawn from."""
+    the current view again when `statements` (graph IRI -> chunk key: what the store holds)
+    are those it was drawn from."""
     write_view = _optional("stancegraph.viz", "write_view")
     if write_view is None:  # the viz module is not installed
         return
-    key = None if cache is None else cache.key(statements)
+    key = None if cache is None else cache.key(statements or {})
     if key is not None and (same := cache.get(key)) is not None:
         write_atomic(folder / VIEW_FILE, same)
     else:

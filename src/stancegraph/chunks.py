@@ -29,7 +29,7 @@ import json
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
@@ -190,6 +190,7 @@ class ChunkCache:
         self.made = 0  # chunks made (the articles whose graph was made anew)
         self.writable = self.folder is not None
         self._used: set[str] = set()
+        self.keys: dict[str, str] = {}  # graph IRI -> the key of its chunk (after chunks())
 
     def key(self, article: Article | None, doc: str, stances: Sequence[Stance]) -> str:
         identity = [
@@ -214,6 +215,7 @@ class ChunkCache:
         if not supported(ontology):
             raise Unsupported("the ontology holds blank nodes")
         out = [make_chunk(rdf.ONTOLOGY_GRAPH, ontology[rdf.ONTOLOGY_GRAPH], self.writer)]
+        self.keys = {str(rdf.ONTOLOGY_GRAPH): self.key(None, "", ())}  # graph IRI -> key
         for doc in order:
             article = docs.get(doc)
             key = self.key(article, doc, by_doc.get(doc, ()))
@@ -232,6 +234,7 @@ class ChunkCache:
                 self.hits += 1
             if chunk.subjects:
                 out.append(chunk)
+                self.keys[chunk.graph] = key
         return out
 
     def _path(self, key: str) -> Path:
@@ -300,6 +303,12 @@ class Assembly:
         self.writer = writer
         self.union = self._merge()
         self.triples = sum(len(objects) for props in self.union.values() for *_, objects in props)
+        self.quads = self.triples + sum(  # the store's: every named graph's, and their merge
+            len(objects)
+            for c in self.chunks
+            for _s, _l, props in c.subjects
+            for *_, objects in props
+        )
         types = [
             {o for o, _ in props[0][2]} if props and props[0][0] == _TYPE else set()
             for props in self.union.values()
@@ -357,13 +366,19 @@ class Assembly:
         out.write("".join(parts).encode("utf-8", "replace"))
         out.write(b"\n")
 
-    def nquads(self) -> str:
-        """Every named graph, and their merge as the default graph, as N-Quads: what the
-        store holds."""
+    def nquads(self, graphs: Iterable[str] | None = None) -> str:
+        """Every named graph (or those of `graphs`), and the merge of all of them as the
+        default graph (unless `graphs` are given: then their triples as the default graph's
+        too), as N-Quads: what the store holds."""
         lines: list[str] = []
+        wanted = None if graphs is None else set(graphs)
         for chunk in self.chunks:
-            _nq_lines(chunk.subjects, f" <{chunk.graph}> .\n", lines)
-        _nq_lines(((s, None, props) for s, props in self.union.items()), " .\n", lines)
+            if wanted is None or chunk.graph in wanted:
+                _nq_lines(chunk.subjects, f" <{chunk.graph}> .\n", lines)
+                if wanted is not None:
+                    _nq_lines(chunk.subjects, " .\n", lines)
+        if wanted is None:
+            _nq_lines(((s, None, props) for s, props in self.union.items()), " .\n", lines)
         return "".join(lines)
 
 
@@ -467,7 +482,9 @@ class ViewCache:
         self.hits = 0
 
     @staticmethod
-    def key(statements: str | bytes) -> str:
+    def key(statements: Mapping[str, str]) -> str:
+        """The key of a view of the store whose named graphs are made from the chunks of
+        `statements` (graph IRI -> chunk key), drawn by this code."""
         digest = hashlib.sha256()
         package = Path(str(resources.files("stancegraph")))
         for pattern in VIEW_CODE:
@@ -481,8 +498,7 @@ class ViewCache:
                 digest.update(f"{name} {importlib.metadata.version(name)}\0".encode())
             except importlib.metadata.PackageNotFoundError:
                 digest.update(f"{name} -\0".encode())
-        data = statements.encode("utf-8") if isinstance(statements, str) else statements
-        digest.update(hashlib.sha256(data).digest())
+        digest.update(json.dumps(sorted(statements.items())).encode("utf-8"))
         return digest.hexdigest()
 
     def get(self, key: str) -> bytes | None:

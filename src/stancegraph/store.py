@@ -133,6 +133,50 @@ def write_nquads(data: str | bytes, path: Path) -> None:
     _write_store(path, load, merge=False)
 
 
+def update_copy(previous: Path, path: Path, drop: Iterable[str], nquads: str) -> None:
+    """A new store at `path` holding what the store at `previous` holds, but for the named
+    graphs `drop` (gone or replaced) and with `nquads` added: the new graphs' statements,
+    each in its named graph and in the default graph. The default graph stays the merge of
+    the named graphs: a statement of a dropped graph leaves it unless a graph still holds
+    it. The copy starts as a checkpoint of `previous` (hard links to its files, which
+    neither store ever changes), so it costs what changed, not the size of the store.
+    `previous` is only read. Raises StoreError (and leaves nothing at `path`)."""
+    path = Path(path)
+    try:
+        ox.Store.read_only(str(previous)).backup(str(path))
+        store = ox.Store(str(path))
+        gone: set = set()
+        for iri in drop:
+            graph = ox.NamedNode(iri)
+            quads = list(store.quads_for_pattern(None, None, None, graph))
+            gone.update((q.subject, q.predicate, q.object) for q in quads)
+            store.update(f"DROP SILENT GRAPH <{iri}>")
+        if nquads:
+            store.load(nquads, ox.RdfFormat.N_QUADS)
+        default = ox.DefaultGraph()
+        for s, p, o in gone:
+            if not any(
+                not isinstance(q.graph_name, ox.DefaultGraph)
+                for q in store.quads_for_pattern(s, p, o, None)
+            ):
+                store.remove(ox.Quad(s, p, o, default))
+        store.flush()
+        store.optimize()
+        del store
+    except (OSError, SyntaxError, ValueError) as exc:
+        shutil.rmtree(path, ignore_errors=True)
+        raise StoreError(f"cannot write the store at {path}: {_one_line(exc)}") from exc
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def fingerprint(path: Path) -> tuple[list[str], int]:
+    """(the named graphs, the number of statements) of the store at `path`, read-only."""
+    store = ox.Store.read_only(str(path))
+    return named_graphs(store), len(store)
+
+
 def _ox_quad(s, p, o, g) -> ox.Quad:
     graph = getattr(g, "identifier", g)
     if graph is None or graph == DATASET_DEFAULT_GRAPH_ID:
