@@ -29,7 +29,7 @@ import json
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
@@ -43,7 +43,8 @@ from stancegraph.writer import INDENT, Unsupported, Writer, sort_objects, suppor
 
 FORMAT = 1
 SUFFIX = ".json"
-CODE = ("rdf.py", "writer.py", "chunks.py", "ontology.ttl")  # what a chunk is made by
+WRITE_BATCH = 2000  # subjects written at a time
+CODE = ("rdf.py", "writer.py", "chunks.py", "model.py", "ontology.ttl")  # what makes a chunk
 
 _TYPE = str(rdf.RDF.type)
 _LABEL = str(rdf.RDFS.label)
@@ -221,6 +222,8 @@ class ChunkCache:
             key = self.key(article, doc, by_doc.get(doc, ()))
             self._used.add(key)
             chunk = self._read(key)
+            if chunk is not None and chunk.graph != str(rdf.graph_iri(doc, base)):
+                chunk = None  # not this article's graph, whatever its key says
             if chunk is None:
                 graphs = rdf.build_graphs([article] if article else [], by_doc.get(doc, ()), base)
                 graph = rdf.graph_iri(doc, base)
@@ -362,24 +365,34 @@ class Assembly:
                 for o, _ in objects:
                     references[o] += 1
         subjects = [(s, self.labels[s], props) for s, props in self.union.items()]
-        parts = [_statement(label, props, 0) for _, label, props in _ordered(subjects, references)]
+        parts: list[str] = []
+        for _, label, props in _ordered(subjects, references):
+            parts.append(_statement(label, props, 0))
+            if len(parts) >= WRITE_BATCH:  # written as made, not held whole
+                out.write("".join(parts).encode("utf-8", "replace"))
+                parts = []
         out.write("".join(parts).encode("utf-8", "replace"))
         out.write(b"\n")
 
-    def nquads(self, graphs: Iterable[str] | None = None) -> str:
+    def nquads(self, graphs: Iterable[str] | None = None) -> Iterator[bytes]:
         """Every named graph (or those of `graphs`), and the merge of all of them as the
         default graph (unless `graphs` are given: then their triples as the default graph's
-        too), as N-Quads: what the store holds."""
-        lines: list[str] = []
+        too), as N-Quads, a graph at a time: what the store holds."""
         wanted = None if graphs is None else set(graphs)
         for chunk in self.chunks:
             if wanted is None or chunk.graph in wanted:
+                lines: list[str] = []
                 _nq_lines(chunk.subjects, f" <{chunk.graph}> .\n", lines)
                 if wanted is not None:
                     _nq_lines(chunk.subjects, " .\n", lines)
+                yield "".join(lines).encode("utf-8")
         if wanted is None:
-            _nq_lines(((s, None, props) for s, props in self.union.items()), " .\n", lines)
-        return "".join(lines)
+            union = list(self.union.items())
+            for start in range(0, len(union), WRITE_BATCH):
+                lines = []
+                _nq_lines(((s, None, props) for s, props in union[start : start + WRITE_BATCH]),
+                          " .\n", lines)  # fmt: skip
+                yield "".join(lines).encode("utf-8")
 
 
 def _nq_lines(subjects: Iterable, end: str, into: list[str]) -> None:

@@ -122,18 +122,40 @@ def write_dataset(ds, path: Path) -> None:
     _write_store(path, load)
 
 
-def write_nquads(data: str | bytes, path: Path) -> None:
-    """A fresh on-disk store at `path` holding the N-Quads `data` as they are: the build's
-    named graphs and, as triples of the default graph, their merge (the build writes it
-    itself, so it is not merged here again)."""
+def write_nquads(data: Iterable[bytes], path: Path) -> None:
+    """A fresh on-disk store at `path` holding the N-Quads `data` (read a piece at a time,
+    never held whole) as they are: the build's named graphs and, as triples of the default
+    graph, their merge (the build writes it itself, so it is not merged here again)."""
 
     def load(store: ox.Store) -> None:
-        store.bulk_load(data, ox.RdfFormat.N_QUADS)
+        store.bulk_load(io.BufferedReader(_Pieces(data), 1 << 20), ox.RdfFormat.N_QUADS)
 
     _write_store(path, load, merge=False)
 
 
-def update_copy(previous: Path, path: Path, drop: Iterable[str], nquads: str) -> None:
+class _Pieces(io.RawIOBase):
+    """A binary stream over an iterable of bytes."""
+
+    def __init__(self, pieces: Iterable[bytes]):
+        self._pieces = iter(pieces)
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._left = piece
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
+
+
+def update_copy(previous: Path, path: Path, drop: Iterable[str], nquads: Iterable[bytes]) -> None:
     """A new store at `path` holding what the store at `previous` holds, but for the named
     graphs `drop` (gone or replaced) and with `nquads` added: the new graphs' statements,
     each in its named graph and in the default graph. The default graph stays the merge of
@@ -151,8 +173,8 @@ def update_copy(previous: Path, path: Path, drop: Iterable[str], nquads: str) ->
             quads = list(store.quads_for_pattern(None, None, None, graph))
             gone.update((q.subject, q.predicate, q.object) for q in quads)
             store.update(f"DROP SILENT GRAPH <{iri}>")
-        if nquads:
-            store.load(nquads, ox.RdfFormat.N_QUADS)
+        for piece in nquads:
+            store.load(piece, ox.RdfFormat.N_QUADS)
         default = ox.DefaultGraph()
         for s, p, o in gone:
             if not any(
