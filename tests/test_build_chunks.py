@@ -137,9 +137,9 @@ def test_corrupt_and_foreign_chunks_are_made_again(corpus, tmp_path):
     files = _chunk_files(out)
     files[0].write_bytes(b'{"format": 1, "key": "ab')  # cut short by a crash
     files[1].write_bytes(files[2].read_bytes())  # another article's chunk
-    entry = json.loads(files[3].read_text(encoding="utf-8"))
-    entry["subjects"][0][2] = "not a list of predicates"
-    files[3].write_text(json.dumps(entry), encoding="utf-8")
+    header, _, body = files[3].read_bytes().partition(b"\n")
+    assert json.loads(header)["sha256"]
+    files[3].write_bytes(header + b"\n" + body.replace(b"sg:", b"xx:", 1))  # not as written
     (out / "current" / "index.html").unlink()  # the view to reuse is gone: drawn again
     report = build([corpus], out, options=RULES)
     assert (report.graphs_made, report.graphs_reused, report.view_reused) == (3, 2, False)

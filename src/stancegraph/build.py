@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
 
-from stancegraph import rdf
+from stancegraph import chunks, rdf
 from stancegraph.cache import ExtractionCache
 from stancegraph.corpus import CorpusError, read_sources
 from stancegraph.generations import CURRENT, Output, OutputError
@@ -155,6 +155,8 @@ def extract_articles(
                     cache.put(outcome.article, outcome.stances)
             else:
                 skipped.append((where(outcome.article), outcome.problem))
+        if outcomes is not None:  # none is left: the map ends, and its workers exit unwaited
+            next(outcomes, None)
     except ParallelError as err:
         raise BuildError(str(err)) from None
     finally:
@@ -217,6 +219,10 @@ def build(
             extraction_cache = None
             if cache:
                 extraction_cache = ExtractionCache(out / CACHE_DIR, _version(options))
+            chunk_cache = None
+            if cache:  # the last build's graphs are read while this one extracts
+                chunk_cache = chunks.ChunkCache(out / CACHE_DIR / GRAPHS_CACHE, base_iri)
+                chunk_cache.prefetch(_recorded_graphs(out).values())
             conflicts: list[str] = []
             articles, stances, skipped = extract_articles(
                 articles,
@@ -229,9 +235,8 @@ def build(
                 gazetteer,
                 extraction_cache,
             )
-            graphs = (out / CACHE_DIR / GRAPHS_CACHE) if cache else None
             report, chunk_cache = _write(
-                output.folder, articles, stances, skipped, base_iri, out, graphs
+                output.folder, articles, stances, skipped, base_iri, out, chunk_cache
             )
             record = _record(out, sources, removed, articles, stances, base_iri)
             write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
@@ -378,19 +383,19 @@ def _write(
     skipped: list[tuple[str, str]],
     base_iri: str,
     out: Path,
-    graphs_cache: Path | None = None,
+    chunk_cache: chunks.ChunkCache | None = None,
 ):
     """Every file of one generation, into `folder` (not yet visible to readers): (the
     report, the chunks.ChunkCache used, or None when the files were written by rdflib).
 
-    Each article's named graph is made as text once (chunks.py) and kept in `graphs_cache`
+    Each article's named graph is made as text once (chunks.py) and kept by `chunk_cache`
     (None: kept nowhere), so a build where one article changed makes only that article's
     graph; the files are put together from every article's text, as rdflib would write them
     (writer.py). A graph rdflib would write otherwise (blank nodes, ...) makes the build
     write everything with rdflib, as before."""
-    from stancegraph import chunks
-
-    chunk_cache = chunks.ChunkCache(graphs_cache, base_iri)
+    kept = chunk_cache is not None
+    if chunk_cache is None:
+        chunk_cache = chunks.ChunkCache(None, base_iri)
     try:
         assembly = chunks.Assembly(chunk_cache.chunks(articles, stances), chunk_cache.writer)
     except chunks.Unsupported:
@@ -412,7 +417,7 @@ def _write(
     from stancegraph import store  # the store sits above rdf: imported only to write it
 
     keys = chunk_cache.keys  # what each named graph of the store is made from
-    previous = _previous_store(out, keys) if graphs_cache is not None else None
+    previous = _previous_store(out, keys) if kept else None
     try:
         if previous is not None:  # a copy of the current store, with the graphs that changed
             path, drop, add = previous
@@ -426,8 +431,8 @@ def _write(
     del assembly
     report.files.append(out / STORE_DIR)
     view = None
-    if graphs_cache is not None:  # the view is drawn from the store: the same store, the same view
-        view = chunks.ViewCache(graphs_cache.parent / VIEW_CACHE, out / CURRENT / VIEW_FILE)
+    if kept:  # the view is drawn from the store: the same store, the same view
+        view = chunks.ViewCache(out / CACHE_DIR / VIEW_CACHE, out / CURRENT / VIEW_FILE)
     _write_view(folder, out, report, view, keys)
     report.view_reused = view is not None and view.hits > 0
     return report, chunk_cache
@@ -462,6 +467,15 @@ def _previous_store(out: Path, keys: dict[str, str]) -> tuple[Path, list[str], l
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return current / STORE_DIR, drop, add
+
+
+def _recorded_graphs(out: Path) -> dict[str, str]:
+    """graph IRI -> chunk key of the last build's store (STORE_RECORD), or {}."""
+    try:
+        graphs = json.loads((out / CACHE_DIR / STORE_RECORD).read_bytes())["graphs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return graphs if isinstance(graphs, dict) else {}
 
 
 def _keep_store_record(out: Path, report: BuildReport, keys: dict[str, str]) -> None:

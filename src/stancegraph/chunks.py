@@ -17,8 +17,10 @@ without them gives: the subjects an article shares with others (entities, places
 are merged across chunks before they are written, and the order of subjects inside a TriG
 graph, which rdflib makes depend on the graphs before it, is worked out anew each build.
 
-One JSON file per chunk, named by its key; any file that does not read back whole is
-ignored and the chunk made again. Chunks no build needs any longer are deleted.
+One file per chunk, named by its key: a header line (the key, a hash of the rest) and the
+chunk as JSON; a file whose key or hash does not match (cut short, corrupt, another
+article's, another version's) is ignored and the chunk made again. Chunks no build needs
+any longer are deleted.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import importlib.metadata
 import json
 import os
 import tempfile
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
@@ -78,23 +81,35 @@ class Chunk:
         self.prefixes: list[str] = prefixes
         self.subjects: list = subjects
 
-    def to_json(self, key: str) -> dict:
-        return {"format": FORMAT, "key": key, "graph": self.graph, "label": self.label,
-                "graph_prefix": self.graph_prefix, "prefixes": self.prefixes,
-                "subjects": self.subjects}  # fmt: skip
+    def to_bytes(self, key: str) -> bytes:
+        """The chunk's file: a header line (the key, a hash of the rest), then the chunk."""
+        body = json.dumps([self.graph, self.label, self.graph_prefix, self.prefixes,
+                           self.subjects], ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+        data = body.encode("utf-8")
+        header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(data).hexdigest()}
+        return json.dumps(header).encode("utf-8") + b"\n" + data
 
     @classmethod
-    def from_json(cls, entry: object, key: str) -> Chunk | None:
-        """The chunk of a JSON entry made for `key`, or None for anything else."""
-        if not isinstance(entry, dict) or entry.get("key") != key:
+    def from_bytes(cls, data: bytes, key: str) -> Chunk | None:
+        """The chunk of a file to_bytes wrote for `key`, or None for anything else (cut
+        short, corrupt, another article's, another version's)."""
+        first, _, body = data.partition(b"\n")
+        try:
+            header = json.loads(first)
+            if not isinstance(header, dict) or header.get("key") != key:
+                return None
+            if header.get("format") != FORMAT:
+                return None
+            if header.get("sha256") != hashlib.sha256(body).hexdigest():
+                return None
+            graph, label, gp, prefixes, subjects = json.loads(body)
+        except (ValueError, TypeError):
             return None
-        graph, label, gp = entry.get("graph"), entry.get("label"), entry.get("graph_prefix")
-        prefixes, subjects = entry.get("prefixes"), entry.get("subjects")
         if not (isinstance(graph, str) and isinstance(label, str)):
             return None
         if not (gp is None or isinstance(gp, str)) or not _all_str(prefixes):
             return None
-        if not isinstance(subjects, list) or not all(_subject_ok(s) for s in subjects):
+        if not isinstance(subjects, list):
             return None
         return cls(graph, label, gp, prefixes, subjects)
 
@@ -192,6 +207,8 @@ class ChunkCache:
         self.writable = self.folder is not None
         self._used: set[str] = set()
         self.keys: dict[str, str] = {}  # graph IRI -> the key of its chunk (after chunks())
+        self._prefetched: dict[str, Chunk] = {}
+        self._thread: threading.Thread | None = None
 
     def key(self, article: Article | None, doc: str, stances: Sequence[Stance]) -> str:
         identity = [
@@ -238,24 +255,48 @@ class ChunkCache:
             if chunk.subjects:
                 out.append(chunk)
                 self.keys[chunk.graph] = key
+        self._prefetched.clear()  # the chunks of changed articles, read for nothing
         return out
 
     def _path(self, key: str) -> Path:
         return self.folder / (key[:32] + SUFFIX)
 
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Start reading the chunks of `keys` (the last build's) in a thread, while this
+        build extracts: chunks() takes them from there when its keys are the same."""
+        if self.folder is None:
+            return
+        wanted = [k for k in keys if isinstance(k, str)]
+
+        def read() -> None:
+            for key in wanted:
+                if (chunk := self._read_file(key)) is not None:
+                    self._prefetched[key] = chunk
+
+        self._thread = threading.Thread(target=read, name="chunks", daemon=True)
+        self._thread.start()
+
     def _read(self, key: str) -> Chunk | None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if key in self._prefetched:
+            return self._prefetched.pop(key)
+        return self._read_file(key)
+
+    def _read_file(self, key: str) -> Chunk | None:
         if self.folder is None:
             return None
         try:
-            entry = json.loads(self._path(key).read_bytes())
-        except (OSError, ValueError):
+            data = self._path(key).read_bytes()
+        except OSError:
             return None
-        return Chunk.from_json(entry, key)
+        return Chunk.from_bytes(data, key)
 
     def _write(self, key: str, chunk: Chunk) -> None:
         if not self.writable:
             return
-        data = json.dumps(chunk.to_json(key), ensure_ascii=False, separators=(",", ":"))
+        data = chunk.to_bytes(key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
@@ -264,7 +305,7 @@ class ChunkCache:
             return
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(data.encode("utf-8"))
+                f.write(data)
             os.replace(tmp, self._path(key))
         except OSError:
             Path(tmp).unlink(missing_ok=True)
@@ -416,12 +457,21 @@ def _merge_props(a: list, b: list) -> list:
     for p in order:
         label, objects = props[p]
         if len(objects) > 1:
-            ordered = sort_objects([term(o) for o in objects])
-            texts = [nt(t) for t in ordered]
-            out.append([p, label, [[o, objects[o]] for o in texts]])
+            out.append([p, label, [[o, objects[o]] for o in _sorted_nt(objects)]])
         else:
             out.append([p, label, [[o, t] for o, t in objects.items()]])
     return out
+
+
+def _sorted_nt(objects: Iterable[str]) -> list[str]:
+    """Objects (as nt()) in rdflib's order: IRIs alone sort by IRI and plain literals alone
+    by their text (as rdflib compares them); anything else is sorted by rdflib itself."""
+    objects = list(objects)
+    if all(o.startswith("<") for o in objects):
+        return sorted(objects, key=lambda o: o[1:-1])
+    if all(o.startswith('"') and o.endswith('"') and len(o) > 1 for o in objects):
+        return sorted(objects, key=lambda o: _unescape(o[1:-1]))
+    return [nt(t) for t in sort_objects([term(o) for o in objects])]
 
 
 def _ordered(subjects: list, references) -> list:
@@ -454,26 +504,6 @@ def _statement(label: str, props: list, depth: int) -> str:
 
 def _all_str(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _subject_ok(entry: object) -> bool:
-    if not (isinstance(entry, list) and len(entry) == 3):
-        return False
-    s, label, props = entry
-    if not (isinstance(s, str) and isinstance(label, str) and isinstance(props, list)):
-        return False
-    for prop in props:
-        if not (isinstance(prop, list) and len(prop) == 3):
-            return False
-        p, p_label, objects = prop
-        if not (isinstance(p, str) and isinstance(p_label, str) and isinstance(objects, list)):
-            return False
-        if not objects:
-            return False
-        for obj in objects:
-            if not (isinstance(obj, list) and len(obj) == 2 and _all_str(obj)):
-                return False
-    return True
 
 
 # ---------------------------------------------------------------- the view

@@ -149,20 +149,20 @@ def state_in_name(name: str, kind: str) -> str | None:
 def linked_state(name: str, text: str) -> str | None:
     """A state the article writes right after the name: "Orange County, Calif."."""
     name, text = name.replace("’", "'"), text.replace("’", "'")
-    if name + "," not in text:  # no pattern to compile (the regex cache holds only 512)
-        return None
-    match = re.search(
-        re.escape(name)
-        + r",\s+("
-        + _STATE
-        + "|"
-        + "|".join(re.escape(a) for a in STATE_ABBREVIATIONS)
-        + r")(?=\W|$)",
-        text,
-    )
-    if not match:
-        return None
-    return STATE_ABBREVIATIONS.get(match.group(1), match.group(1))
+    # the first place the name is written with a state after it (no pattern per name)
+    at = text.find(name + ",")
+    while at >= 0:
+        if match := _state_after().match(text, at + len(name)):
+            return STATE_ABBREVIATIONS.get(match.group(1), match.group(1))
+        at = text.find(name + ",", at + 1)
+    return None
+
+
+@cache
+def _state_after() -> re.Pattern:
+    """ ", California" or ", Calif." right where it is matched."""
+    abbreviations = "|".join(re.escape(a) for a in STATE_ABBREVIATIONS)
+    return re.compile(r",\s+(" + _STATE + "|" + abbreviations + r")(?=\W|$)")
 
 
 def place_of(entity: Entity) -> str | None:
@@ -335,7 +335,14 @@ def resolve_entities(
             candidates = candidates & context.get(doc, frozenset())
         return next(iter(candidates)) if len(candidates) == 1 else None
 
+    done: dict[tuple[Entity, str], Entity] = {}  # each mention is qualified once
+
     def qualified(entity: Entity, doc: str) -> Entity:
+        if (entity, doc) not in done:
+            done[entity, doc] = qualify(entity, doc)
+        return done[entity, doc]
+
+    def qualify(entity: Entity, doc: str) -> Entity:
         """Names that only make sense within a state take the one its article names:
         "SB 54" -> "California SB 54 (2017)", "the state Senate" -> "New Mexico Senate",
         "California's sanctuary state law" -> the same law."""
@@ -438,9 +445,16 @@ def resolve_entities(
             }
         return spelled[acronym]
 
+    resolved: dict[tuple[Entity, str], Entity | None] = {}  # each mention resolved once
+
     def canonical(entity: Entity | None, doc: str) -> Entity | None:
         if entity is None:
             return None
+        if (entity, doc) not in resolved:
+            resolved[entity, doc] = resolve_mention(entity, doc)
+        return resolved[entity, doc]
+
+    def resolve_mention(entity: Entity, doc: str) -> Entity | None:
         entity = qualified(entity, doc)
         name = entity.name
         if entity.type == "official" and " " not in name and len(people.get(name, ())) == 1:
