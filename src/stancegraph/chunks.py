@@ -30,7 +30,6 @@ import importlib.metadata
 import json
 import os
 import tempfile
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
@@ -44,7 +43,7 @@ from stancegraph.cache import stance_to_json
 from stancegraph.model import Article, Stance
 from stancegraph.writer import INDENT, Unsupported, Writer, sort_objects, supported
 
-FORMAT = 1
+FORMAT = 2
 SUFFIX = ".json"
 WRITE_BATCH = 2000  # subjects written at a time
 CODE = ("rdf.py", "writer.py", "chunks.py", "model.py", "ontology.ttl")  # what makes a chunk
@@ -70,7 +69,8 @@ def code_version() -> str:
 
 class Chunk:
     """One named graph: its IRI, the prefixes it uses, and its subjects, each as
-    [IRI, text, [[predicate IRI, text, [[object N-Triples, text], ...]], ...]]."""
+    [IRI, text, [[predicate IRI, text, [object, ...]], ...]], an object [N-Triples, text]
+    (or [N-Triples] when its text is the same)."""
 
     __slots__ = ("graph", "label", "graph_prefix", "prefixes", "subjects")
 
@@ -134,7 +134,7 @@ def make_chunk(graph: URIRef, triples: Iterable[tuple], writer: Writer) -> Chunk
                 if isinstance(o, Literal) and o.datatype:
                     prefixes.add(writer.prefix(o.datatype, False))
             entry.append(
-                [str(p), writer.label(p, True), [[nt(o), writer.label(o)] for o in objects]]
+                [str(p), writer.label(p, True), [_object(nt(o), writer.label(o)) for o in objects]]
             )
         subjects.append([str(s), writer.label(s), entry])
     writer.check_prefixes()
@@ -207,8 +207,6 @@ class ChunkCache:
         self.writable = self.folder is not None
         self._used: set[str] = set()
         self.keys: dict[str, str] = {}  # graph IRI -> the key of its chunk (after chunks())
-        self._prefetched: dict[str, Chunk] = {}
-        self._thread: threading.Thread | None = None
 
     def key(self, article: Article | None, doc: str, stances: Sequence[Stance]) -> str:
         identity = [
@@ -255,33 +253,12 @@ class ChunkCache:
             if chunk.subjects:
                 out.append(chunk)
                 self.keys[chunk.graph] = key
-        self._prefetched.clear()  # the chunks of changed articles, read for nothing
         return out
 
     def _path(self, key: str) -> Path:
         return self.folder / (key[:32] + SUFFIX)
 
-    def prefetch(self, keys: Iterable[str]) -> None:
-        """Start reading the chunks of `keys` (the last build's) in a thread, while this
-        build extracts: chunks() takes them from there when its keys are the same."""
-        if self.folder is None:
-            return
-        wanted = [k for k in keys if isinstance(k, str)]
-
-        def read() -> None:
-            for key in wanted:
-                if (chunk := self._read_file(key)) is not None:
-                    self._prefetched[key] = chunk
-
-        self._thread = threading.Thread(target=read, name="chunks", daemon=True)
-        self._thread.start()
-
     def _read(self, key: str) -> Chunk | None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if key in self._prefetched:
-            return self._prefetched.pop(key)
         return self._read_file(key)
 
     def _read_file(self, key: str) -> Chunk | None:
@@ -354,7 +331,7 @@ class Assembly:
             for *_, objects in props
         )
         types = [
-            {o for o, _ in props[0][2]} if props and props[0][0] == _TYPE else set()
+            {o[0] for o in props[0][2]} if props and props[0][0] == _TYPE else set()
             for props in self.union.values()
         ]
         self.stances = sum(_STANCE in t for t in types)
@@ -387,8 +364,8 @@ class Assembly:
         for chunk in self.chunks:
             for _s, _label, props in chunk.subjects:
                 for _p, _pl, objects in props:
-                    for o, _ in objects:
-                        references[o] += 1
+                    for o in objects:
+                        references[o[0]] += 1
             for s, _label, _props in chunk.subjects:
                 references[f"<{s}>"] += 1
             parts = [f"\n{chunk.label} {{"]
@@ -403,8 +380,8 @@ class Assembly:
         references: defaultdict = defaultdict(int)
         for props in self.union.values():
             for _p, _pl, objects in props:
-                for o, _ in objects:
-                    references[o] += 1
+                for o in objects:
+                    references[o[0]] += 1
         subjects = [(s, self.labels[s], props) for s, props in self.union.items()]
         parts: list[str] = []
         for _, label, props in _ordered(subjects, references):
@@ -440,27 +417,38 @@ def _nq_lines(subjects: Iterable, end: str, into: list[str]) -> None:
     for s, _label, props in subjects:
         for p, _pl, objects in props:
             head = f"<{s}> <{p}> "
-            into.extend(f"{head}{o}{end}" for o, _ in objects)
+            into.extend(f"{head}{o[0]}{end}" for o in objects)
 
 
 def _merge_props(a: list, b: list) -> list:
     """The predicates and objects of one subject in two graphs, merged and sorted as rdflib."""
-    props: dict[str, list] = {p: [label, dict(objects)] for p, label, objects in a}
+    props: dict[str, list] = {p: [label, _texts(objects)] for p, label, objects in a}
     for p, label, objects in b:
         if p not in props:
-            props[p] = [label, dict(objects)]
+            props[p] = [label, _texts(objects)]
         else:
-            props[p][1].update(objects)
+            props[p][1].update(_texts(objects))
     first = [p for p in (_TYPE, _LABEL) if p in props]
     order = first + sorted(p for p in props if p not in (_TYPE, _LABEL))
     out = []
     for p in order:
         label, objects = props[p]
         if len(objects) > 1:
-            out.append([p, label, [[o, objects[o]] for o in _sorted_nt(objects)]])
+            out.append([p, label, [_object(o, objects[o]) for o in _sorted_nt(objects)]])
         else:
-            out.append([p, label, [[o, t] for o, t in objects.items()]])
+            out.append([p, label, [_object(o, t) for o, t in objects.items()]])
     return out
+
+
+def _object(text: str, label: str) -> list[str]:
+    """An object as a chunk holds it: [N-Triples, as the writers print it], or [N-Triples]
+    alone when the two are the same (most literals: the quotes are most of a chunk)."""
+    return [text] if text == label else [text, label]
+
+
+def _texts(objects: list) -> dict[str, str]:
+    """N-Triples -> printed text of a chunk's objects."""
+    return {o[0]: o[-1] for o in objects}
 
 
 def _sorted_nt(objects: Iterable[str]) -> list[str]:
@@ -479,7 +467,7 @@ def _ordered(subjects: list, references) -> list:
     classes, rest = [], []
     for entry in subjects:
         s, _label, props = entry
-        if props and props[0][0] == _TYPE and any(o == _CLASS for o, _ in props[0][2]):
+        if props and props[0][0] == _TYPE and any(o[0] == _CLASS for o in props[0][2]):
             classes.append(entry)
         else:
             rest.append((references.get(f"<{s}>", 0), s, entry))
@@ -495,9 +483,9 @@ def _statement(label: str, props: list, depth: int) -> str:
     parts = ["\n", INDENT * depth, label]
     for i, (_p, p_label, objects) in enumerate(props):
         parts += [" ;\n", pad1, p_label] if i else [" ", p_label]
-        parts += [" ", objects[0][1]]
-        for _o, text in objects[1:]:
-            parts += [more, text]
+        parts += [" ", objects[0][-1]]
+        for obj in objects[1:]:
+            parts += [more, obj[-1]]
     parts.append(" .\n")
     return "".join(parts)
 
