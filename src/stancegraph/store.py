@@ -182,8 +182,7 @@ def update_copy(previous: Path, path: Path, drop: Iterable[str], nquads: Iterabl
                 for q in store.quads_for_pattern(s, p, o, None)
             ):
                 store.remove(ox.Quad(s, p, o, default))
-        store.flush()
-        store.optimize()
+        store.flush()  # not optimize(): compacting the whole copy costs more than the rest
         del store
     except (OSError, SyntaxError, ValueError) as exc:
         shutil.rmtree(path, ignore_errors=True)
