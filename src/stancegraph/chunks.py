@@ -2,10 +2,11 @@
 build writes the Turtle and TriG files and loads the store without making the graph of an
 article again when nothing it is made from has changed.
 
-    chunks = ChunkCache(Path("graph/cache/graphs"), base_iri)
-    parts = [chunks.get(article, stances_of_article) for article in articles]   # or made
-    assembled = Assembly(parts, writer)
-    assembled.write_trig(out); assembled.write_turtle(out); assembled.quads()
+    cache = ChunkCache(Path("graph/cache/graphs"), base_iri)   # None: keep them nowhere
+    assembly = Assembly(cache.chunks(articles, stances), cache.writer)   # read back or made
+    assembly.write_trig(out); assembly.write_turtle(out)    # rdf.write's bytes
+    store.write_nquads(assembly.nquads(), path)             # the store's statements
+    cache.hits, cache.made, cache.keys                      # graph IRI -> chunk key
 
 A chunk holds, for one named graph, every subject with its predicates and objects in the
 order rdflib's writers put them, each term as the writers print it and as N-Triples. Its key
