@@ -4,6 +4,7 @@ with the graph, timed in one run.
     python benchmarks/scale.py                                   # 100,000 articles
     python benchmarks/scale.py --articles 2000 --extractor rules
     python benchmarks/scale.py --articles 500 2000 --extractor rules   # memory vs corpus size
+    python benchmarks/scale.py --articles 2000 --extractor rules --builds-only   # rebuild shares
 
 The corpus is written as benchmarks/extract.py writes it (seeds, ../shared/dev and
 ../shared/train cycled to N, every copy after the first with its names varied, so the graph
@@ -158,6 +159,13 @@ def one_size(n: int, args, tmp: Path) -> dict:
         print(f"                byte-identical to a build without the cache: {identical}")
         shutil.rmtree(fresh)
 
+    if not args.queries:
+        shutil.rmtree(folder)
+        shutil.rmtree(out)
+        return {"n": n, "peak": full["root_mb"], "triples": triples,
+                "trig": sizes["stancegraph.trig"], "seconds": full["seconds"],
+                "one": ratio}  # fmt: skip
+
     print("bundled queries (median of 3, rows):")
     timed = queries(out, args.query_timeout)
     for name, seconds, rows in timed:
@@ -190,6 +198,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=psutil.cpu_count() or 1)
     parser.add_argument("--no-check", dest="check", action="store_false",
                         help="skip the build without the cache (byte-identity check)")  # fmt: skip
+    parser.add_argument("--builds-only", dest="queries", action="store_false",
+                        help="time the builds only (no queries, viz or analyze)")  # fmt: skip
     parser.add_argument("--query-timeout", type=float, default=60.0, help="seconds per query")
     parser.add_argument("--tmp", type=Path, default=None, help="where to write (default: /tmp)")
     args = parser.parse_args()

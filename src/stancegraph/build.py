@@ -12,6 +12,8 @@ interrupted or failed build leaves the old graph whole, and readers never see a 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import json
 import os
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
 
-from stancegraph import rdf
+from stancegraph import chunks, rdf
 from stancegraph.cache import ExtractionCache
 from stancegraph.corpus import CorpusError, read_sources
 from stancegraph.generations import CURRENT, Output, OutputError
@@ -44,6 +46,9 @@ VIEW_FILE = "index.html"
 RECORD_FILE = "build.json"  # in each generation: what it was built from (build.read_record)
 RECORD_FORMAT = 1
 CACHE_DIR = "cache"  # beside the generations: the extraction cache (cache.py)
+GRAPHS_CACHE = "graphs"  # in CACHE_DIR: each article's named graph as text (chunks.py)
+VIEW_CACHE = "view/view.json"  # in CACHE_DIR: what the current view was drawn from
+STORE_RECORD = "store/store.json"  # in CACHE_DIR: what the current store was made from
 TOO_LONG = ("split", "skip")  # what to do with a text over Options.max_chars
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
@@ -70,6 +75,11 @@ class BuildReport:
     extracted: int = 0  # articles extracted in this build
     removed: list[str] = field(default_factory=list)  # ids of the articles left out (--remove)
     iri_changes: list[str] = field(default_factory=list)  # see build.iri_changes
+    graphs_reused: int = 0  # articles whose named graph came from the cache as text
+    graphs_made: int = 0  # articles whose named graph was made (and written) anew
+    view_reused: bool = False  # the store held what it held before: the view was not redrawn
+    store_updated: bool = False  # the store is a copy of the last one, with what changed
+    store_statements: int | None = None  # quads in the store (named graphs and default)
 
 
 def extract(
@@ -147,6 +157,8 @@ def extract_articles(
                     cache.put(outcome.article, outcome.stances)
             else:
                 skipped.append((where(outcome.article), outcome.problem))
+        if outcomes is not None:  # none is left: the map ends, and its workers exit unwaited
+            next(outcomes, None)
     except ParallelError as err:
         raise BuildError(str(err)) from None
     finally:
@@ -204,11 +216,17 @@ def build(
     articles, skipped = read_sources(sources)  # nothing readable: CorpusError, nothing written
     articles, removed = remove_articles(articles, remove, removed_before)
     try:
-        with Output(out) as output:  # a bad or busy --out fails here, before extraction
+        with (
+            Output(out) as output,
+            _no_cycle_collection(),
+        ):  # a bad or busy --out fails here, before extraction
             previous = read_record(out)
             extraction_cache = None
             if cache:
                 extraction_cache = ExtractionCache(out / CACHE_DIR, _version(options))
+            chunk_cache = None
+            if cache:
+                chunk_cache = chunks.ChunkCache(out / CACHE_DIR / GRAPHS_CACHE, base_iri)
             conflicts: list[str] = []
             articles, stances, skipped = extract_articles(
                 articles,
@@ -221,7 +239,9 @@ def build(
                 gazetteer,
                 extraction_cache,
             )
-            report = _write(output.folder, articles, stances, skipped, base_iri, out)
+            report, chunk_cache = _write(
+                output.folder, articles, stances, skipped, base_iri, out, chunk_cache
+            )
             record = _record(out, sources, removed, articles, stances, base_iri)
             write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
             report.conflicts = conflicts
@@ -233,9 +253,27 @@ def build(
             report.generation = _publish(output)
             if extraction_cache is not None:  # entries of removed articles go too
                 extraction_cache.keep_only(a.doc for a in articles)
+            if chunk_cache is not None and cache:  # and the graphs of articles changed or gone
+                _keep_store_record(out, report, chunk_cache.keys)
+                chunk_cache.keep_only_used()
     except OutputError as err:
         raise BuildError(str(err)) from None
     return report
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Python's cycle collector off while the build runs: the build makes millions of
+    small lists and tuples (the stances, the graphs' text) and leaves few cycles, and each
+    collection walks every object alive, which made reading the graphs' chunks three times
+    slower. Reference counting still frees what is dropped."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _version(options: Options) -> str:
@@ -364,8 +402,116 @@ def _write(
     skipped: list[tuple[str, str]],
     base_iri: str,
     out: Path,
+    chunk_cache: chunks.ChunkCache | None = None,
+):
+    """Every file of one generation, into `folder` (not yet visible to readers): (the
+    report, the chunks.ChunkCache used, or None when the files were written by rdflib).
+
+    Each article's named graph is made as text once (chunks.py) and kept by `chunk_cache`
+    (None: kept nowhere), so a build where one article changed makes only that article's
+    graph; the files are put together from every article's text, as rdflib would write them
+    (writer.py). A graph rdflib would write otherwise (blank nodes, ...) makes the build
+    write everything with rdflib, as before."""
+    kept = chunk_cache is not None
+    if chunk_cache is None:
+        chunk_cache = chunks.ChunkCache(None, base_iri)
+    try:
+        assembly = chunks.Assembly(chunk_cache.chunks(articles, stances), chunk_cache.writer)
+    except chunks.Unsupported:
+        return _write_with_rdflib(folder, articles, stances, skipped, base_iri, out), None
+    report = BuildReport(
+        out_dir=out,
+        articles=len(articles),
+        skipped=skipped,
+        stances=assembly.stances,
+        entities=assembly.entities,
+        triples=assembly.triples,
+        graphs_reused=chunk_cache.hits,
+        graphs_made=chunk_cache.made,
+    )
+    _write_file(folder / TURTLE_FILE, assembly.write_turtle)
+    _write_file(folder / TRIG_FILE, assembly.write_trig)
+    report.files += [out / TURTLE_FILE, out / TRIG_FILE]
+
+    from stancegraph import store  # the store sits above rdf: imported only to write it
+
+    keys = chunk_cache.keys  # what each named graph of the store is made from
+    previous = _previous_store(out, keys) if kept else None
+    try:
+        if previous is not None:  # a copy of the current store, with the graphs that changed
+            path, drop, add = previous
+            store.update_copy(path, folder / STORE_DIR, drop, assembly.nquads(add))
+            report.store_updated = True
+        else:
+            store.write_nquads(assembly.nquads(), folder / STORE_DIR)
+    except store.StoreError as err:
+        raise BuildError(str(err)) from None
+    report.store_statements = assembly.quads
+    del assembly
+    report.files.append(out / STORE_DIR)
+    view = None
+    if kept:  # the view is drawn from the store: the same store, the same view
+        view = chunks.ViewCache(out / CACHE_DIR / VIEW_CACHE, out / CURRENT / VIEW_FILE)
+    _write_view(folder, out, report, view, keys)
+    report.view_reused = view is not None and view.hits > 0
+    return report, chunk_cache
+
+
+UPDATE_SHARE = 0.25  # above this share of graphs changed, the store is loaded afresh
+
+
+def _previous_store(out: Path, keys: dict[str, str]) -> tuple[Path, list[str], list[str]] | None:
+    """(the current store, the graphs to drop from a copy of it, those to add) when the
+    current generation's store is the one the last build wrote (STORE_RECORD) and still
+    holds just that (the same named graphs, as many statements), and few graphs changed."""
+    from stancegraph import store
+
+    record_path = out / CACHE_DIR / STORE_RECORD
+    try:
+        record = json.loads(record_path.read_bytes())
+        current = (out / CURRENT).resolve()
+        if not isinstance(record, dict) or record.get("generation") != current.name:
+            return None
+        before, count = record["graphs"], record["statements"]
+        if not isinstance(before, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in before.items()
+        ):
+            return None
+        drop = sorted(g for g in before if keys.get(g) != before[g])
+        add = sorted(g for g in keys if before.get(g) != keys[g])
+        if len(drop) + len(add) > UPDATE_SHARE * max(1, len(keys)):
+            return None
+        if store.fingerprint(current / STORE_DIR) != (sorted(before), count):
+            return None  # changed since (analyze --write, import-registry, ...)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return current / STORE_DIR, drop, add
+
+
+def _keep_store_record(out: Path, report: BuildReport, keys: dict[str, str]) -> None:
+    """Note what the store of the generation just published holds, for the next build;
+    a failed write only costs the next build a full load of its store."""
+    if report.generation is None or report.store_statements is None:
+        return
+    record = {"format": 1, "generation": report.generation.name, "graphs": keys,
+              "statements": report.store_statements}  # fmt: skip
+    path = out / CACHE_DIR / STORE_RECORD
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, _json_bytes(record))
+    except (OSError, BuildError):
+        pass
+
+
+def _write_with_rdflib(
+    folder: Path,
+    articles: list[Article],
+    stances: list[Stance],
+    skipped: list[tuple[str, str]],
+    base_iri: str,
+    out: Path,
 ) -> BuildReport:
-    """Every file of one generation, into `folder` (not yet visible to readers)."""
+    """_write through an rdflib Dataset and rdflib's writers."""
     ds = rdf.build_dataset(articles, stances, base_iri)
     with rdf.merged(ds) as union:
         report = BuildReport(
@@ -392,15 +538,30 @@ def _write(
         raise BuildError(str(err)) from None
     del ds
     report.files.append(out / STORE_DIR)
+    _write_view(folder, out, report)
+    return report
 
+
+def _write_view(
+    folder: Path, out: Path, report: BuildReport, cache=None, statements: dict | None = None
+) -> None:
+    """index.html, drawn from the store just written, or with a chunks.ViewCache `cache`
+    the current view again when `statements` (graph IRI -> chunk key: what the store holds)
+    are those it was drawn from."""
     write_view = _optional("stancegraph.viz", "write_view")
-    if write_view is not None:  # the viz module draws the view from the store just written
+    if write_view is None:  # the viz module is not installed
+        return
+    key = None if cache is None else cache.key(statements or {})
+    if key is not None and (same := cache.get(key)) is not None:
+        write_atomic(folder / VIEW_FILE, same)
+    else:
         try:
             write_view(folder / STORE_DIR, folder / VIEW_FILE)
         except OSError as err:
             raise BuildError(f"cannot write {folder / VIEW_FILE}: {err.strerror or err}") from None
-        report.files.append(out / VIEW_FILE)
-    return report
+        if key is not None:
+            cache.put(key, folder / VIEW_FILE)
+    report.files.append(out / VIEW_FILE)
 
 
 def _write_file(path: Path, write: Callable) -> None:

@@ -27,6 +27,7 @@ import importlib.metadata
 import importlib.util
 import multiprocessing as mp
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -257,7 +258,9 @@ class _Worker:
         self.process.join()
         self.conn.close()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Tell the worker to exit; `wait` False: its exit (freeing the model: most of a
+        second) is waited for in a thread, while the caller goes on."""
         if not self.ready:  # still loading its model: nothing to finish
             self.kill()
             return
@@ -265,6 +268,12 @@ class _Worker:
             self.conn.send(None)
         except OSError:
             pass
+        if wait:
+            self._reap()
+        else:
+            threading.Thread(target=self._reap, name="worker-exit", daemon=True).start()
+
+    def _reap(self) -> None:
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
@@ -281,6 +290,7 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
     results: dict[int, Outcome] = {}
     next_out = 0
     exhausted = False
+    finished = False  # every outcome given: the workers exit on their own
     try:
         while True:
             # give every idle, ready worker the next article (within the window)
@@ -337,9 +347,10 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
         while next_out in results:
             yield results.pop(next_out)
             next_out += 1
+        finished = True
     finally:
         for w in workers:
-            w.stop()
+            w.stop(wait=not finished)
 
 
 def _finish(w: _Worker, in_flight: dict, results: dict, problem: str) -> None:

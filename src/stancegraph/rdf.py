@@ -222,6 +222,28 @@ def build_dataset(
     return ds
 
 
+def build_graphs(
+    articles: Iterable[Article],
+    stances: Iterable[Stance],
+    base_iri: str = DEFAULT_BASE_IRI,
+    ontology: Iterable[tuple] = (),
+) -> dict[URIRef, set[tuple]]:
+    """build_dataset's named graphs as plain sets of (subject, predicate, object) triples,
+    keyed by graph IRI: the same statements, without rdflib's store (which takes most of
+    the time of putting them in). `ontology`: the ontology graph's triples (writer.Writer
+    parses them)."""
+    base = base_of(base_iri)
+    graphs: dict[URIRef, set[tuple]] = {ONTOLOGY_GRAPH: set(ontology)}
+    texts: dict[str, str] = {}
+    for article in articles:
+        texts[article.doc] = article.text
+        _add_article(graphs.setdefault(graph_iri(article.doc, base), set()), article, base)
+    for stance in _unique(stances, base):
+        into = graphs.setdefault(graph_iri(stance.doc, base), set())
+        _add_stance(into, stance, texts.get(stance.doc), base)
+    return graphs
+
+
 def _unique(stances: Iterable[Stance], base: str) -> list[Stance]:
     """One stance per IRI (same doc, actor, stance, relation, target and span): the most
     confident, so a node never carries two confidences."""
@@ -615,6 +637,11 @@ class _SortedTrigSerializer(TrigSerializer):
 
 
 # ---------------------------------------------------------------- ontology, shapes, validation
+
+
+def ontology_bytes() -> bytes:
+    """ontology.ttl as shipped (the ontology's named graph of every build)."""
+    return _package_bytes("ontology.ttl")
 
 
 def _package_bytes(name: str) -> bytes:

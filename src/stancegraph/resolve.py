@@ -149,20 +149,20 @@ def state_in_name(name: str, kind: str) -> str | None:
 def linked_state(name: str, text: str) -> str | None:
     """A state the article writes right after the name: "Orange County, Calif."."""
     name, text = name.replace("’", "'"), text.replace("’", "'")
-    if name + "," not in text:  # no pattern to compile (the regex cache holds only 512)
-        return None
-    match = re.search(
-        re.escape(name)
-        + r",\s+("
-        + _STATE
-        + "|"
-        + "|".join(re.escape(a) for a in STATE_ABBREVIATIONS)
-        + r")(?=\W|$)",
-        text,
-    )
-    if not match:
-        return None
-    return STATE_ABBREVIATIONS.get(match.group(1), match.group(1))
+    # the first place the name is written with a state after it (no pattern per name)
+    at = text.find(name + ",")
+    while at >= 0:
+        if match := _state_after().match(text, at + len(name)):
+            return STATE_ABBREVIATIONS.get(match.group(1), match.group(1))
+        at = text.find(name + ",", at + 1)
+    return None
+
+
+@cache
+def _state_after() -> re.Pattern:
+    """ ", California" or ", Calif." right where it is matched."""
+    abbreviations = "|".join(re.escape(a) for a in STATE_ABBREVIATIONS)
+    return re.compile(r",\s+(" + _STATE + "|" + abbreviations + r")(?=\W|$)")
 
 
 def place_of(entity: Entity) -> str | None:
@@ -335,7 +335,14 @@ def resolve_entities(
             candidates = candidates & context.get(doc, frozenset())
         return next(iter(candidates)) if len(candidates) == 1 else None
 
+    done: dict[tuple[Entity, str], Entity] = {}  # each mention is qualified once
+
     def qualified(entity: Entity, doc: str) -> Entity:
+        if (entity, doc) not in done:
+            done[entity, doc] = qualify(entity, doc)
+        return done[entity, doc]
+
+    def qualify(entity: Entity, doc: str) -> Entity:
         """Names that only make sense within a state take the one its article names:
         "SB 54" -> "California SB 54 (2017)", "the state Senate" -> "New Mexico Senate",
         "California's sanctuary state law" -> the same law."""
@@ -380,16 +387,23 @@ def resolve_entities(
             return entity
         return replace(entity, state=mention_state(entity, doc))
 
-    corpus = "\n".join(texts.values()).replace("’", "'")
+    plain = {doc: text.replace("’", "'") for doc, text in texts.items()}
+    corpus = "\n".join(plain.values())
     seen: dict[str, bool] = {}  # name -> attested: each name is looked for in the corpus once
 
-    def attested(name: str) -> bool:
+    def attested(name: str, doc: str) -> bool:
+        """Does some article write the name? (Its own article first: a quick yes.)"""
         if name not in seen:
-            seen[name] = name.replace("’", "'") in corpus
+            wanted = name.replace("’", "'")
+            seen[name] = wanted in plain.get(doc, "") or wanted in corpus
         return seen[name]
 
+    keys: dict[tuple[str, str], str] = {}  # (name, type) -> name_key: each worked out once
+
     def key_of(entity: Entity, name: str) -> str:
-        key = name_key(name, entity.type)
+        key = keys.get((name, entity.type))
+        if key is None:
+            key = keys[name, entity.type] = name_key(name, entity.type)
         if entity.state and _shared_place(replace(entity, name=name)):
             key += "@" + entity.state  # Orange County, California is not Orange County, Florida
         return key
@@ -419,32 +433,46 @@ def resolve_entities(
         if "@" in key:
             qualified_keys[key.split("@", 1)[0]].add(key)
 
+    spelled: dict[str, set[str]] = {}  # acronym -> the names of the corpus it spells
+
+    def spelled_by(acronym: str) -> set[str]:
+        if acronym not in spelled:
+            spelled[acronym] = {
+                n
+                for counter in names.values()
+                for n in counter
+                if not n.isupper() and spells(acronym, n)
+            }
+        return spelled[acronym]
+
+    resolved: dict[tuple[Entity, str], Entity | None] = {}  # each mention resolved once
+
     def canonical(entity: Entity | None, doc: str) -> Entity | None:
         if entity is None:
             return None
+        if (entity, doc) not in resolved:
+            resolved[entity, doc] = resolve_mention(entity, doc)
+        return resolved[entity, doc]
+
+    def resolve_mention(entity: Entity, doc: str) -> Entity | None:
         entity = qualified(entity, doc)
         name = entity.name
         if entity.type == "official" and " " not in name and len(people.get(name, ())) == 1:
             name = next(iter(people[name]))
         if name.isupper() and 2 <= len(name) <= 6 and entity.type != "official":
-            spelled = {
-                n
-                for counter in names.values()
-                for n in counter
-                if not n.isupper() and spells(name, n)
-            }
+            spelled = spelled_by(name)
             if len(spelled) == 1:  # "MCSO" and the one name in the corpus it spells
-                name = spelled.pop()
+                name = next(iter(spelled))
         key = key_of(entity, name)
         if "@" not in key and len(qualified_keys.get(key, ())) == 1:
             key = next(iter(qualified_keys[key]))
         counts = names.get(key) or Counter({name: 1})
         # a name some article writes out beats one pieced together from a title
         best = sorted(
-            counts.items(), key=lambda kv: (-attested(kv[0]), -kv[1], -len(kv[0]), kv[0])
+            counts.items(), key=lambda kv: (-attested(kv[0], doc), -kv[1], -len(kv[0]), kv[0])
         )[0][0]
-        if not attested(best):  # an article may call it the Sheriff's Department
-            best = next((v for v in _variants(best) if attested(v)), best)
+        if not attested(best, doc):  # an article may call it the Sheriff's Department
+            best = next((v for v in _variants(best) if attested(v, doc)), best)
         if key.startswith("known:"):
             best = next(k.name for k in lexicon.known if k.name.lower() == key[6:])
         if entity.level == "state" or best in US_STATES and entity.type == "jurisdiction":

@@ -122,6 +122,82 @@ def write_dataset(ds, path: Path) -> None:
     _write_store(path, load)
 
 
+def write_nquads(data: Iterable[bytes], path: Path) -> None:
+    """A fresh on-disk store at `path` holding the N-Quads `data` (read a piece at a time,
+    never held whole) as they are: the build's named graphs and, as triples of the default
+    graph, their merge (the build writes it itself, so it is not merged here again)."""
+
+    def load(store: ox.Store) -> None:
+        store.bulk_load(io.BufferedReader(_Pieces(data), 1 << 20), ox.RdfFormat.N_QUADS)
+
+    _write_store(path, load, merge=False)
+
+
+class _Pieces(io.RawIOBase):
+    """A binary stream over an iterable of bytes."""
+
+    def __init__(self, pieces: Iterable[bytes]):
+        self._pieces = iter(pieces)
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._left = piece
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
+
+
+def update_copy(previous: Path, path: Path, drop: Iterable[str], nquads: Iterable[bytes]) -> None:
+    """A new store at `path` holding what the store at `previous` holds, but for the named
+    graphs `drop` (gone or replaced) and with `nquads` added: the new graphs' statements,
+    each in its named graph and in the default graph. The default graph stays the merge of
+    the named graphs: a statement of a dropped graph leaves it unless a graph still holds
+    it. The copy starts as a checkpoint of `previous` (hard links to its files, which
+    neither store ever changes), so it costs what changed, not the size of the store.
+    `previous` is only read. Raises StoreError (and leaves nothing at `path`)."""
+    path = Path(path)
+    try:
+        ox.Store.read_only(str(previous)).backup(str(path))
+        store = ox.Store(str(path))
+        gone: set = set()
+        for iri in drop:
+            graph = ox.NamedNode(iri)
+            quads = list(store.quads_for_pattern(None, None, None, graph))
+            gone.update((q.subject, q.predicate, q.object) for q in quads)
+            store.update(f"DROP SILENT GRAPH <{iri}>")
+        for piece in nquads:
+            store.load(piece, ox.RdfFormat.N_QUADS)
+        default = ox.DefaultGraph()
+        for s, p, o in gone:
+            if not any(
+                not isinstance(q.graph_name, ox.DefaultGraph)
+                for q in store.quads_for_pattern(s, p, o, None)
+            ):
+                store.remove(ox.Quad(s, p, o, default))
+        store.flush()  # not optimize(): compacting the whole copy costs more than the rest
+        del store
+    except (OSError, SyntaxError, ValueError) as exc:
+        shutil.rmtree(path, ignore_errors=True)
+        raise StoreError(f"cannot write the store at {path}: {_one_line(exc)}") from exc
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def fingerprint(path: Path) -> tuple[list[str], int]:
+    """(the named graphs, the number of statements) of the store at `path`, read-only."""
+    store = ox.Store.read_only(str(path))
+    return named_graphs(store), len(store)
+
+
 def _ox_quad(s, p, o, g) -> ox.Quad:
     graph = getattr(g, "identifier", g)
     if graph is None or graph == DATASET_DEFAULT_GRAPH_ID:
@@ -144,9 +220,10 @@ def _ox_term(term):
     return ox.NamedNode(str(term))
 
 
-def _write_store(path: Path, load) -> None:
+def _write_store(path: Path, load, merge: bool = True) -> None:
     """A fresh store at `path`: `load(store)` fills it in a temporary sibling directory, then
-    the default graph is merged and the directory renamed into place."""
+    the default graph is merged (unless `merge` is False: `load` filled it) and the
+    directory renamed into place."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,7 +235,8 @@ def _write_store(path: Path, load) -> None:
         store = ox.Store(str(tmp))
         try:
             load(store)
-            merge_default_graph(store)
+            if merge:
+                merge_default_graph(store)
             store.flush()
             store.optimize()
         except (SyntaxError, ValueError) as exc:

@@ -1,0 +1,568 @@
+"""Each article's named graph as a chunk of text, kept beside the graph so that the next
+build writes the Turtle and TriG files and loads the store without making the graph of an
+article again when nothing it is made from has changed.
+
+    cache = ChunkCache(Path("graph/cache/graphs"), base_iri)   # None: keep them nowhere
+    assembly = Assembly(cache.chunks(articles, stances), cache.writer)   # read back or made
+    assembly.write_trig(out); assembly.write_turtle(out)    # rdf.write's bytes
+    store.write_nquads(assembly.nquads(), path)             # the store's statements
+    cache.hits, cache.made, cache.keys                      # graph IRI -> chunk key
+
+A chunk holds, for one named graph, every subject with its predicates and objects in the
+order rdflib's writers put them, each term as the writers print it and as N-Triples. Its key
+is a hash of everything the graph is made from: the article (text, metadata), its stances
+*after* resolution (so a changed IRI makes a new chunk), the base IRI, and the code and
+versions that turn them into triples and text. The files are put together from the chunks
+with rdflib's ordering rules (writer.py), so a build from chunks gives the bytes a build
+without them gives: the subjects an article shares with others (entities, places, the run)
+are merged across chunks before they are written, and the order of subjects inside a TriG
+graph, which rdflib makes depend on the graphs before it, is worked out anew each build.
+
+One file per chunk, named by its key: a header line (the key, a hash of the rest) and the
+chunk as JSON; a file whose key or hash does not match (cut short, corrupt, another
+article's, another version's) is ignored and the chunk made again. Chunks no build needs
+any longer are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import BinaryIO
+
+from rdflib import Literal, URIRef
+
+from stancegraph import __version__, rdf
+from stancegraph.cache import stance_to_json
+from stancegraph.model import Article, Stance
+from stancegraph.writer import INDENT, Unsupported, Writer, sort_objects, supported
+
+FORMAT = 2
+SUFFIX = ".json"
+WRITE_BATCH = 2000  # subjects written at a time
+CODE = ("rdf.py", "writer.py", "chunks.py", "model.py", "ontology.ttl")  # what makes a chunk
+
+_TYPE = str(rdf.RDF.type)
+_LABEL = str(rdf.RDFS.label)
+_CLASS = f"<{rdf.RDFS.Class}>"
+_STANCE = f"<{rdf.SG.Stance}>"
+_ENTITY = (f"<{rdf.SG.Actor}>", f"<{rdf.SG.Target}>")
+
+
+def code_version() -> str:
+    """A hash of the code and versions a chunk's text depends on."""
+    digest = hashlib.sha256()
+    package = resources.files("stancegraph")
+    for name in CODE:
+        data = package.joinpath(name).read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    digest.update(f"{__version__}\0rdflib {importlib.metadata.version('rdflib')}".encode())
+    return digest.hexdigest()
+
+
+class Chunk:
+    """One named graph: its IRI, the prefixes it uses, and its subjects, each as
+    [IRI, text, [[predicate IRI, text, [object, ...]], ...]], an object [N-Triples, text]
+    (or [N-Triples] when its text is the same)."""
+
+    __slots__ = ("graph", "label", "graph_prefix", "prefixes", "subjects")
+
+    def __init__(self, graph, label, graph_prefix, prefixes, subjects):
+        self.graph: str = graph
+        self.label: str = label
+        self.graph_prefix: str | None = graph_prefix
+        self.prefixes: list[str] = prefixes
+        self.subjects: list = subjects
+
+    def to_bytes(self, key: str) -> bytes:
+        """The chunk's file: a header line (the key, a hash of the rest), then the chunk."""
+        body = json.dumps([self.graph, self.label, self.graph_prefix, self.prefixes,
+                           self.subjects], ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+        data = body.encode("utf-8")
+        header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(data).hexdigest()}
+        return json.dumps(header).encode("utf-8") + b"\n" + data
+
+    @classmethod
+    def from_bytes(cls, data: bytes, key: str) -> Chunk | None:
+        """The chunk of a file to_bytes wrote for `key`, or None for anything else (cut
+        short, corrupt, another article's, another version's)."""
+        first, _, body = data.partition(b"\n")
+        try:
+            header = json.loads(first)
+            if not isinstance(header, dict) or header.get("key") != key:
+                return None
+            if header.get("format") != FORMAT:
+                return None
+            if header.get("sha256") != hashlib.sha256(body).hexdigest():
+                return None
+            graph, label, gp, prefixes, subjects = json.loads(body)
+        except (ValueError, TypeError):
+            return None
+        if not (isinstance(graph, str) and isinstance(label, str)):
+            return None
+        if not (gp is None or isinstance(gp, str)) or not _all_str(prefixes):
+            return None
+        if not isinstance(subjects, list):
+            return None
+        return cls(graph, label, gp, prefixes, subjects)
+
+
+def make_chunk(graph: URIRef, triples: Iterable[tuple], writer: Writer) -> Chunk:
+    """The chunk of one named graph; writer.Unsupported when rdflib would write it otherwise."""
+    by_subject: dict = {}
+    for s, p, o in triples:
+        by_subject.setdefault(s, {}).setdefault(p, []).append(o)
+    prefixes: set[str | None] = set()
+    subjects = []
+    for s in sorted(by_subject, key=str):
+        props = by_subject[s]
+        prefixes.add(writer.prefix(s, False))
+        entry = []
+        for p in _predicate_order(props):
+            if p != rdf.RDF.type:
+                prefixes.add(writer.prefix(p, True))
+            objects = sort_objects(props[p])
+            for o in objects:
+                prefixes.add(writer.prefix(o, False))
+                if isinstance(o, Literal) and o.datatype:
+                    prefixes.add(writer.prefix(o.datatype, False))
+            entry.append(
+                [str(p), writer.label(p, True), [_object(nt(o), writer.label(o)) for o in objects]]
+            )
+        subjects.append([str(s), writer.label(s), entry])
+    writer.check_prefixes()
+    prefixes.discard(None)
+    return Chunk(str(graph), writer.label(graph), writer.prefix(graph, False),
+                 sorted(prefixes), subjects)  # fmt: skip
+
+
+def _predicate_order(props: dict) -> list:
+    first = [p for p in (rdf.RDF.type, rdf.RDFS.label) if p in props]
+    return first + sorted(p for p in props if p != rdf.RDF.type and p != rdf.RDFS.label)
+
+
+def nt(term) -> str:
+    """A URIRef or Literal as N-Triples."""
+    if isinstance(term, Literal):
+        text = '"' + _escape(str(term)) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    return f"<{term}>"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+
+
+def term(text: str):
+    """The rdflib term of nt()'s text."""
+    if text.startswith("<"):
+        return URIRef(text[1:-1])
+    end = text.rindex('"')
+    lexical = _unescape(text[1:end])
+    rest = text[end + 1 :]
+    if rest.startswith("@"):
+        return Literal(lexical, lang=rest[1:])
+    if rest.startswith("^^<"):
+        return Literal(lexical, datatype=URIRef(rest[3:-1]))
+    return Literal(lexical)
+
+
+def _unescape(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            out.append({"n": "\n", "r": "\r"}.get(text[i + 1], text[i + 1]))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- the cache
+
+
+class ChunkCache:
+    """The chunks of one folder (OUT/cache/graphs)."""
+
+    def __init__(self, folder: Path | None, base_iri: str):
+        self.folder = None if folder is None else Path(folder)
+        self.base_iri = base_iri
+        self.version = code_version()
+        self.writer = Writer(base_iri)
+        self.hits = 0  # chunks read back
+        self.made = 0  # chunks made (the articles whose graph was made anew)
+        self.writable = self.folder is not None
+        self._used: set[str] = set()
+        self.keys: dict[str, str] = {}  # graph IRI -> the key of its chunk (after chunks())
+
+    def key(self, article: Article | None, doc: str, stances: Sequence[Stance]) -> str:
+        identity = [
+            FORMAT, self.version, self.base_iri, doc,
+            None if article is None else
+            [article.sha256, article.title, article.date, article.url, article.outlet],
+            [stance_to_json(s) for s in stances],
+        ]  # fmt: skip
+        data = json.dumps(identity, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return hashlib.sha256(data).hexdigest()
+
+    def chunks(self, articles: list[Article], stances: list[Stance]) -> list[Chunk]:
+        """Every article's chunk (read back or made), and the ontology's; writer.Unsupported
+        when one cannot be written as rdflib would."""
+        base = rdf.base_of(self.base_iri)
+        by_doc: dict[str, list[Stance]] = defaultdict(list)
+        for stance in stances:
+            by_doc[stance.doc].append(stance)
+        docs = {a.doc: a for a in articles}
+        order = [a.doc for a in articles] + [d for d in by_doc if d not in docs]
+        ontology = {rdf.ONTOLOGY_GRAPH: self.writer.ontology()}
+        if not supported(ontology):
+            raise Unsupported("the ontology holds blank nodes")
+        out = [make_chunk(rdf.ONTOLOGY_GRAPH, ontology[rdf.ONTOLOGY_GRAPH], self.writer)]
+        self.keys = {str(rdf.ONTOLOGY_GRAPH): self.key(None, "", ())}  # graph IRI -> key
+        for doc in order:
+            article = docs.get(doc)
+            key = self.key(article, doc, by_doc.get(doc, ()))
+            self._used.add(key)
+            chunk = self._read(key)
+            if chunk is not None and chunk.graph != str(rdf.graph_iri(doc, base)):
+                chunk = None  # not this article's graph, whatever its key says
+            if chunk is None:
+                graphs = rdf.build_graphs([article] if article else [], by_doc.get(doc, ()), base)
+                graph = rdf.graph_iri(doc, base)
+                triples = graphs.get(graph, set())
+                if not supported({graph: triples}):
+                    raise Unsupported(f"the graph of {doc} holds blank nodes")
+                chunk = make_chunk(graph, triples, self.writer)
+                self.made += 1
+                self._write(key, chunk)
+            else:
+                self.hits += 1
+            if chunk.subjects:
+                out.append(chunk)
+                self.keys[chunk.graph] = key
+        return out
+
+    def _path(self, key: str) -> Path:
+        return self.folder / (key[:32] + SUFFIX)
+
+    def _read(self, key: str) -> Chunk | None:
+        return self._read_file(key)
+
+    def _read_file(self, key: str) -> Chunk | None:
+        if self.folder is None:
+            return None
+        try:
+            data = self._path(key).read_bytes()
+        except OSError:
+            return None
+        return Chunk.from_bytes(data, key)
+
+    def _write(self, key: str, chunk: Chunk) -> None:
+        if not self.writable:
+            return
+        data = chunk.to_bytes(key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
+        except OSError:
+            self.writable = False
+            return
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, self._path(key))
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+            self.writable = False
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def keep_only_used(self) -> int:
+        """Delete the chunks this build did not use, and temporary files; how many went."""
+        if self.folder is None:
+            return 0
+        wanted = {self._path(key).name for key in self._used}
+        deleted = 0
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return 0
+        for name in names:
+            if name in wanted:
+                continue
+            if name.endswith(SUFFIX) or (name.startswith(".") and name.endswith(".tmp")):
+                try:
+                    (self.folder / name).unlink()
+                    deleted += 1
+                except OSError:
+                    pass
+        return deleted
+
+
+# ---------------------------------------------------------------- the files, from chunks
+
+
+class Assembly:
+    """The files of one build, put together from its chunks."""
+
+    def __init__(self, chunks: list[Chunk], writer: Writer):
+        self.chunks = sorted(chunks, key=lambda c: c.graph)
+        self.writer = writer
+        self.union = self._merge()
+        self.triples = sum(len(objects) for props in self.union.values() for *_, objects in props)
+        self.quads = self.triples + sum(  # the store's: every named graph's, and their merge
+            len(objects)
+            for c in self.chunks
+            for _s, _l, props in c.subjects
+            for *_, objects in props
+        )
+        types = [
+            {o[0] for o in props[0][2]} if props and props[0][0] == _TYPE else set()
+            for props in self.union.values()
+        ]
+        self.stances = sum(_STANCE in t for t in types)
+        self.entities = sum(bool(t & set(_ENTITY)) for t in types)
+
+    def _merge(self) -> dict:
+        """subject IRI -> [[predicate IRI, text, [[object nt, text], ...]], ...] of the merge
+        of every graph, in rdflib's order; each subject's text in self.labels."""
+        union: dict[str, list] = {}
+        self.labels: dict[str, str] = {}
+        for chunk in self.chunks:
+            for s, label, props in chunk.subjects:
+                if s not in union:
+                    union[s] = props
+                    self.labels[s] = label
+                elif union[s] != props:
+                    union[s] = _merge_props(union[s], props)
+        return union
+
+    def _header(self, prefixes: Iterable[str]) -> bytes:
+        bound = {p: str(ns) for p, ns in self.writer.dataset.namespaces()}
+        lines = [f"@prefix {p}: <{bound[p]}> .\n" for p in sorted(set(prefixes))]
+        return "".join(lines).encode("utf-8", "replace")
+
+    def write_trig(self, out: BinaryIO) -> None:
+        prefixes = {p for c in self.chunks for p in c.prefixes}
+        prefixes |= {c.graph_prefix for c in self.chunks if c.graph_prefix is not None}
+        out.write(self._header(prefixes))
+        references: defaultdict = defaultdict(int)
+        for chunk in self.chunks:
+            for _s, _label, props in chunk.subjects:
+                for _p, _pl, objects in props:
+                    for o in objects:
+                        references[o[0]] += 1
+            for s, _label, _props in chunk.subjects:
+                references[f"<{s}>"] += 1
+            parts = [f"\n{chunk.label} {{"]
+            for _, label, props in _ordered(chunk.subjects, references):
+                parts.append(_statement(label, props, 1))
+            parts.append("}\n")
+            out.write("".join(parts).encode("utf-8", "replace"))
+        out.write(b"\n")
+
+    def write_turtle(self, out: BinaryIO) -> None:
+        out.write(self._header(p for c in self.chunks for p in c.prefixes))
+        references: defaultdict = defaultdict(int)
+        for props in self.union.values():
+            for _p, _pl, objects in props:
+                for o in objects:
+                    references[o[0]] += 1
+        subjects = [(s, self.labels[s], props) for s, props in self.union.items()]
+        parts: list[str] = []
+        for _, label, props in _ordered(subjects, references):
+            parts.append(_statement(label, props, 0))
+            if len(parts) >= WRITE_BATCH:  # written as made, not held whole
+                out.write("".join(parts).encode("utf-8", "replace"))
+                parts = []
+        out.write("".join(parts).encode("utf-8", "replace"))
+        out.write(b"\n")
+
+    def nquads(self, graphs: Iterable[str] | None = None) -> Iterator[bytes]:
+        """Every named graph (or those of `graphs`), and the merge of all of them as the
+        default graph (unless `graphs` are given: then their triples as the default graph's
+        too), as N-Quads, a graph at a time: what the store holds."""
+        wanted = None if graphs is None else set(graphs)
+        for chunk in self.chunks:
+            if wanted is None or chunk.graph in wanted:
+                lines: list[str] = []
+                _nq_lines(chunk.subjects, f" <{chunk.graph}> .\n", lines)
+                if wanted is not None:
+                    _nq_lines(chunk.subjects, " .\n", lines)
+                yield "".join(lines).encode("utf-8")
+        if wanted is None:
+            union = list(self.union.items())
+            for start in range(0, len(union), WRITE_BATCH):
+                lines = []
+                _nq_lines(((s, None, props) for s, props in union[start : start + WRITE_BATCH]),
+                          " .\n", lines)  # fmt: skip
+                yield "".join(lines).encode("utf-8")
+
+
+def _nq_lines(subjects: Iterable, end: str, into: list[str]) -> None:
+    for s, _label, props in subjects:
+        for p, _pl, objects in props:
+            head = f"<{s}> <{p}> "
+            into.extend(f"{head}{o[0]}{end}" for o in objects)
+
+
+def _merge_props(a: list, b: list) -> list:
+    """The predicates and objects of one subject in two graphs, merged and sorted as rdflib."""
+    props: dict[str, list] = {p: [label, _texts(objects)] for p, label, objects in a}
+    for p, label, objects in b:
+        if p not in props:
+            props[p] = [label, _texts(objects)]
+        else:
+            props[p][1].update(_texts(objects))
+    first = [p for p in (_TYPE, _LABEL) if p in props]
+    order = first + sorted(p for p in props if p not in (_TYPE, _LABEL))
+    out = []
+    for p in order:
+        label, objects = props[p]
+        if len(objects) > 1:
+            out.append([p, label, [_object(o, objects[o]) for o in _sorted_nt(objects)]])
+        else:
+            out.append([p, label, [_object(o, t) for o, t in objects.items()]])
+    return out
+
+
+def _object(text: str, label: str) -> list[str]:
+    """An object as a chunk holds it: [N-Triples, as the writers print it], or [N-Triples]
+    alone when the two are the same (most literals: the quotes are most of a chunk)."""
+    return [text] if text == label else [text, label]
+
+
+def _texts(objects: list) -> dict[str, str]:
+    """N-Triples -> printed text of a chunk's objects."""
+    return {o[0]: o[-1] for o in objects}
+
+
+def _sorted_nt(objects: Iterable[str]) -> list[str]:
+    """Objects (as nt()) in rdflib's order: IRIs alone sort by IRI and plain literals alone
+    by their text (as rdflib compares them); anything else is sorted by rdflib itself."""
+    objects = list(objects)
+    if all(o.startswith("<") for o in objects):
+        return sorted(objects, key=lambda o: o[1:-1])
+    if all(o.startswith('"') and o.endswith('"') and len(o) > 1 for o in objects):
+        return sorted(objects, key=lambda o: _unescape(o[1:-1]))
+    return [nt(t) for t in sort_objects([term(o) for o in objects])]
+
+
+def _ordered(subjects: list, references) -> list:
+    """rdflib's orderSubjects over [IRI, text, props] entries."""
+    classes, rest = [], []
+    for entry in subjects:
+        s, _label, props = entry
+        if props and props[0][0] == _TYPE and any(o[0] == _CLASS for o in props[0][2]):
+            classes.append(entry)
+        else:
+            rest.append((references.get(f"<{s}>", 0), s, entry))
+    classes.sort(key=lambda e: e[0])
+    rest.sort(key=lambda r: (r[0], r[1]))
+    return classes + [r[2] for r in rest]
+
+
+def _statement(label: str, props: list, depth: int) -> str:
+    """writer.Writer.statement over texts."""
+    pad1 = INDENT * (depth + 1)
+    more = ",\n" + INDENT * (depth + 2)
+    parts = ["\n", INDENT * depth, label]
+    for i, (_p, p_label, objects) in enumerate(props):
+        parts += [" ;\n", pad1, p_label] if i else [" ", p_label]
+        parts += [" ", objects[0][-1]]
+        for obj in objects[1:]:
+            parts += [more, obj[-1]]
+    parts.append(" .\n")
+    return "".join(parts)
+
+
+def _all_str(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# ---------------------------------------------------------------- the view
+
+
+VIEW_CODE = ("*.py", "templates/*", "data/*")  # what the view is drawn by (not extract/)
+VIEW_PACKAGES = ("jinja2", "markupsafe", "networkx", "numpy", "scipy", "pyoxigraph")
+
+
+class ViewCache:
+    """The view (index.html) of the last build, reused when the store it is drawn from
+    holds the same statements and the code that draws it is the same: `path` (a JSON
+    file) keeps the key it was drawn for and the hash of its bytes, and `current` is the
+    view of the current generation. Anything that does not match is a miss."""
+
+    def __init__(self, path: Path, current: Path):
+        self.path = Path(path)
+        self.current = Path(current)
+        self.hits = 0
+
+    @staticmethod
+    def key(statements: Mapping[str, str]) -> str:
+        """The key of a view of the store whose named graphs are made from the chunks of
+        `statements` (graph IRI -> chunk key), drawn by this code."""
+        digest = hashlib.sha256()
+        package = Path(str(resources.files("stancegraph")))
+        for pattern in VIEW_CODE:
+            for path in sorted(package.glob(pattern)):
+                if path.is_file():
+                    data = path.read_bytes()
+                    digest.update(f"{path.relative_to(package)}\0{len(data)}\0".encode())
+                    digest.update(data)
+        for name in VIEW_PACKAGES:
+            try:
+                digest.update(f"{name} {importlib.metadata.version(name)}\0".encode())
+            except importlib.metadata.PackageNotFoundError:
+                digest.update(f"{name} -\0".encode())
+        digest.update(json.dumps(sorted(statements.items())).encode("utf-8"))
+        return digest.hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        """The current view's bytes if they were drawn for `key`, else None."""
+        try:
+            entry = json.loads(self.path.read_bytes())
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                return None
+            data = self.current.read_bytes()
+        except (OSError, ValueError):
+            return None
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None
+        self.hits += 1
+        return data
+
+    def put(self, key: str, view: Path) -> None:
+        """Remember that `view` (the new generation's index.html) was drawn for `key`; a
+        failed write only costs the next build a drawing."""
+        try:
+            entry = {"format": FORMAT, "key": key,
+                     "sha256": hashlib.sha256(view.read_bytes()).hexdigest()}  # fmt: skip
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.path.parent)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(json.dumps(entry).encode("utf-8"))
+            os.replace(tmp, self.path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
