@@ -49,6 +49,7 @@ CACHE_DIR = "cache"  # beside the generations: the extraction cache (cache.py)
 GRAPHS_CACHE = "graphs"  # in CACHE_DIR: each article's named graph as text (chunks.py)
 VIEW_CACHE = "view/view.json"  # in CACHE_DIR: what the current view was drawn from
 STORE_RECORD = "store/store.json"  # in CACHE_DIR: what the current store was made from
+GC_THRESHOLDS = (100_000, 50, 50)  # while a build runs (Python's default: 700, 10, 10)
 TOO_LONG = ("split", "skip")  # what to do with a text over Options.max_chars
 
 Progress = Callable[[int, int], None]  # (articles done, articles in all)
@@ -218,7 +219,7 @@ def build(
     try:
         with (
             Output(out) as output,
-            _no_cycle_collection(),
+            _rare_cycle_collection(),
         ):  # a bad or busy --out fails here, before extraction
             previous = read_record(out)
             extraction_cache = None
@@ -262,18 +263,19 @@ def build(
 
 
 @contextlib.contextmanager
-def _no_cycle_collection():
-    """Python's cycle collector off while the build runs: the build makes millions of
-    small lists and tuples (the stances, the graphs' text) and leaves few cycles, and each
-    collection walks every object alive, which made reading the graphs' chunks three times
-    slower. Reference counting still frees what is dropped."""
-    enabled = gc.isenabled()
-    gc.disable()
+def _rare_cycle_collection():
+    """Python's cycle collector run rarely while the build runs: the build makes millions
+    of small lists and tuples (the stances, the graphs' text) and leaves few cycles, and
+    each collection walks the objects alive, which made reading the graphs' chunks up to
+    three times slower. Collections still happen, so what cycles there are stay bounded
+    (switching it off entirely saved a further 0.7 s of a 3 s rebuild at 1,000 articles
+    and raised the full build's peak memory by 15 MB)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        gc.set_threshold(*before)
 
 
 def _version(options: Options) -> str:
