@@ -210,3 +210,23 @@ def test_a_new_article_that_moves_an_unchanged_ones_entity_is_noted(runner, tmp_
         "https://w3id.org/stancegraph/id/orange-county -> "
         "https://w3id.org/stancegraph/id/orange-county-florida"
     )
+
+
+def test_cache_files_have_the_mode_the_umask_gives_like_the_graph(runner, corpus, tmp_path):
+    """A temporary file is made private (0600); renamed into the cache as it was, it would
+    keep a teammate who shares the graph folder from reusing the cache."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    if mask & 0o044:
+        pytest.skip("this umask makes every file private anyway")
+    out = tmp_path / "graph"
+    _build(runner, str(corpus), "--out", str(out), *RULES)
+    cached = [p for p in (out / CACHE_DIR).rglob("*") if p.is_file()]
+    assert len(cached) > 5  # the extraction cache and the graphs' chunks
+    expected = 0o666 & ~mask
+    assert {p.relative_to(out).as_posix(): p.stat().st_mode & 0o777 for p in cached} == {
+        p.relative_to(out).as_posix(): expected for p in cached
+    }
+    assert (out / "stancegraph.ttl").stat().st_mode & 0o777 == expected

@@ -17,7 +17,6 @@ import gc
 import importlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -28,6 +27,7 @@ from rdflib import Dataset, Literal, URIRef
 from stancegraph import chunks, rdf
 from stancegraph.cache import ExtractionCache
 from stancegraph.corpus import CorpusError, read_sources
+from stancegraph.files import replace_file
 from stancegraph.generations import CURRENT, Output, OutputError
 from stancegraph.model import DEFAULT_BASE_IRI, Article, Entity, Stance
 from stancegraph.parallel import (
@@ -617,25 +617,9 @@ def load_dataset(graph: str | Path, base_iri: str = DEFAULT_BASE_IRI) -> Dataset
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to a temporary sibling, then rename it over `path`."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        replace_file(path, data)
     except OSError as err:
         raise BuildError(f"cannot write {path}: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException as err:  # interrupted too: never leave the temporary file behind
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise BuildError(f"cannot write {path}: {err.strerror or err}") from None
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _from_store(st, base_iri: str) -> Dataset:

@@ -20,10 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from stancegraph.files import replace_file
 from stancegraph.model import Article, Entity, Evidence, Stance
 
 FORMAT = 1  # the layout of an entry; a new layout makes every old entry a miss
@@ -92,20 +92,9 @@ class ExtractionCache:
         data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
+            replace_file(self.path(article.doc), data)
         except OSError:
             self.writable = False
-            return
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, self.path(article.doc))
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-            self.writable = False
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def keep_only(self, docs: Iterable[str]) -> int:
         """Delete the entries of every article not in `docs` (removed from the corpus), and

@@ -30,7 +30,6 @@ import hashlib
 import importlib.metadata
 import json
 import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
@@ -41,6 +40,7 @@ from rdflib import Literal, URIRef
 
 from stancegraph import __version__, rdf
 from stancegraph.cache import stance_to_json
+from stancegraph.files import replace_file
 from stancegraph.model import Article, Stance
 from stancegraph.writer import INDENT, Unsupported, Writer, sort_objects, supported
 
@@ -277,20 +277,9 @@ class ChunkCache:
         data = chunk.to_bytes(key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
+            replace_file(self._path(key), data)
         except OSError:
             self.writable = False
-            return
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, self._path(key))
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-            self.writable = False
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def keep_only_used(self) -> int:
         """Delete the chunks this build did not use, and temporary files; how many went."""
@@ -554,15 +543,6 @@ class ViewCache:
             entry = {"format": FORMAT, "key": key,
                      "sha256": hashlib.sha256(view.read_bytes()).hexdigest()}  # fmt: skip
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.path.parent)
+            replace_file(self.path, json.dumps(entry).encode("utf-8"))
         except OSError:
             return
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(json.dumps(entry).encode("utf-8"))
-            os.replace(tmp, self.path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise

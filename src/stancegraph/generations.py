@@ -26,6 +26,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from stancegraph.files import FOLDER_MODE
+
 CURRENT = "current"  # the link store.resolve_graph follows
 GENERATIONS = "generations"
 LOCK = ".lock"
@@ -72,7 +74,7 @@ class Output:
         self._clear_leftovers()
         try:
             self.folder = Path(tempfile.mkdtemp(prefix=NEW_PREFIX, dir=out / GENERATIONS))
-            os.chmod(self.folder, 0o777 & ~_umask())  # mkdtemp makes 0700
+            os.chmod(self.folder, FOLDER_MODE)  # mkdtemp makes 0700
         except OSError as err:
             self.__exit__(None, None, None)
             raise OutputError(f"cannot write to {out}: {err.strerror or err}") from None
@@ -159,9 +161,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

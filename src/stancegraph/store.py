@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from stancegraph.files import FOLDER_MODE
 from stancegraph.model import DEFAULT_BASE_IRI
 
 # Known in every query without a PREFIX declaration.
@@ -228,7 +229,7 @@ def _write_store(path: Path, load, merge: bool = True) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; readers may be other users
+        os.chmod(tmp, FOLDER_MODE)  # mkdtemp makes 0700; readers may be other users
     except OSError as exc:
         raise StoreError(f"cannot write the store at {path}: {exc.strerror or exc}") from exc
     try:
@@ -358,12 +359,6 @@ def resolve_graph(graph: Path) -> Path:
     if (graph / "current").is_dir():
         graph = Path(os.path.realpath(graph / "current"))
     return graph
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _is_store_dir(path: Path) -> bool:
