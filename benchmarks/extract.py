@@ -10,8 +10,10 @@ not sentence-initial and not a word of the extractor's data files gets a suffix 
 copy's number), so no cache can serve a repeated text. Each configuration runs as its own
 process tree, timed from start to exit (model load included); its peak resident memory is
 sampled per process. "bare" is spaCy's `nlp.pipe` with the same model over the same texts,
-nothing else. Prints articles/s, words/s, peak MB per process, ours/bare, the speed-up from
-1 to 2 workers, and the time per stage of the pipeline in one process (a sample).
+nothing else; with 2 workers asked for, two bare processes also parse half the articles each,
+at once, which is what the machine's two cores give any pair of processes. Prints articles/s,
+words/s, peak MB per process, ours/bare, the speed-up from 1 to 2 workers beside that of bare
+spaCy, and the time per stage of the pipeline in one process (a sample).
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ BARE = """
 import sys, time, spacy
 from pathlib import Path
 from stancegraph.extract.nlp import MODEL_NAME
-texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]
+share, of = (int(sys.argv[2]), int(sys.argv[3])) if len(sys.argv) > 3 else (0, 1)
+paths = sorted(Path(sys.argv[1]).glob("*.txt"))[share::of]
+texts = [p.read_text(encoding="utf-8") for p in paths]
 nlp = spacy.load(MODEL_NAME)
 start = time.perf_counter()
 for doc in nlp.pipe(texts, batch_size=16):
@@ -77,6 +81,17 @@ def _vary(text: str, copy: int, keep: set[str]) -> str:
         return m.group(0) if m.group(0) in keep else m.group(0) + suffix
 
     return re.sub(r"(?<=[a-z,] )[A-Z][a-z]{3,}\b", swap, text)
+
+
+def run_together(cmds: list[list[str]]) -> float:
+    """Seconds from the start of several commands, run at once, to the end of the last."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in cmds]
+    for c, proc in zip(cmds, procs, strict=True):
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            sys.exit(f"{' '.join(c)} failed: {err.decode().strip()[:500]}")
+    return time.perf_counter() - start
 
 
 def run(cmd: list[str]) -> tuple[float, list[float], str, list[float]]:
@@ -157,6 +172,7 @@ def main() -> None:
         print(f"{n} articles, {words:,} words (seeds, dev, train cycled; names varied)")
         results: dict[str, tuple[float, list[float]]] = {}
         outputs = {}
+        bare_two: list[float] = []
         for _ in range(args.repeat):
             for w in args.workers:
                 cmd = [*cli, "extract", str(folder), "--workers", str(w),
@@ -167,6 +183,9 @@ def main() -> None:
             seconds, peaks, out, cpu = run([sys.executable, "-c", BARE, str(folder)])
             results.setdefault("bare spaCy nlp.pipe", []).append((seconds, peaks, cpu))
             parse_only = float(out.strip())
+            if 2 in args.workers:  # the machine's own scaling: two bare processes, half each
+                halves = [[sys.executable, "-c", BARE, str(folder), str(k), "2"] for k in (0, 1)]
+                bare_two.append(run_together(halves))
         same = len({json.dumps(o) for o in outputs.values()}) == 1
         head = f"{'run':<26}{'seconds':>9}{'articles/s':>12}{'words/s':>10}"
         print(f"\n{head}  peak MB per process (CPU s)")
@@ -193,6 +212,10 @@ def main() -> None:
         if 1 in args.workers and 2 in args.workers:
             one, two = medians["ours, 1 worker(s)"], medians["ours, 2 worker(s)"]
             print(f"speed-up from 1 to 2 workers: {one / two:.2f}x")
+        if bare_two:
+            two = statistics.median(bare_two)
+            print(f"bare spaCy in 2 processes, half the articles each: {two:.1f} s, "
+                  f"{bare / two:.2f}x one process (what this machine gives two)")  # fmt: skip
         print(f"outputs of every worker count byte-identical: {same}")
         sample = min(STAGE_SAMPLE, n)
         print(f"\ntime per stage, one process, first {sample} articles:")
