@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from stancegraph.files import replace_file
+from stancegraph.files import prune_folder, replace_file
 from stancegraph.model import Article, Entity, Evidence, Stance
 
 FORMAT = 1  # the layout of an entry; a new layout makes every old entry a miss
@@ -100,21 +99,7 @@ class ExtractionCache:
         """Delete the entries of every article not in `docs` (removed from the corpus), and
         temporary files a killed build left; returns how many entries were deleted."""
         wanted = {self.path(doc).name for doc in docs}
-        deleted = 0
-        try:
-            names = os.listdir(self.folder)
-        except OSError:
-            return 0
-        for name in names:
-            if name in wanted:
-                continue
-            if name.endswith(SUFFIX) or (name.startswith(".") and name.endswith(".tmp")):
-                try:
-                    (self.folder / name).unlink()
-                    deleted += name.endswith(SUFFIX)
-                except OSError:
-                    pass
-        return deleted
+        return prune_folder(self.folder, wanted, SUFFIX)
 
 
 def _quotes(article: Article, stance: Stance) -> bool:

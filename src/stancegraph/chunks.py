@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
@@ -40,7 +39,7 @@ from rdflib import Literal, URIRef
 
 from stancegraph import __version__, rdf
 from stancegraph.cache import stance_to_json
-from stancegraph.files import replace_file
+from stancegraph.files import prune_folder, replace_file
 from stancegraph.model import Article, Stance
 from stancegraph.writer import INDENT, Unsupported, Writer, sort_objects, supported
 
@@ -282,25 +281,11 @@ class ChunkCache:
             self.writable = False
 
     def keep_only_used(self) -> int:
-        """Delete the chunks this build did not use, and temporary files; how many went."""
+        """Delete the chunks this build did not use, and temporary files; how many chunks went."""
         if self.folder is None:
             return 0
         wanted = {self._path(key).name for key in self._used}
-        deleted = 0
-        try:
-            names = os.listdir(self.folder)
-        except OSError:
-            return 0
-        for name in names:
-            if name in wanted:
-                continue
-            if name.endswith(SUFFIX) or (name.startswith(".") and name.endswith(".tmp")):
-                try:
-                    (self.folder / name).unlink()
-                    deleted += 1
-                except OSError:
-                    pass
-        return deleted
+        return prune_folder(self.folder, wanted, SUFFIX)
 
 
 # ---------------------------------------------------------------- the files, from chunks

@@ -35,3 +35,23 @@ def replace_file(path: Path, data: bytes) -> None:
     except BaseException:  # interrupted too
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def prune_folder(folder: Path, keep: set[str], suffix: str) -> int:
+    """Delete the files of `folder` ending in `suffix` whose names are not in `keep`, and
+    the temporary files a killed write left; returns how many `suffix` files went."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    deleted = 0
+    for name in names:
+        if name in keep:
+            continue
+        if name.endswith(suffix) or (name.startswith(".") and name.endswith(".tmp")):
+            try:
+                (folder / name).unlink()
+                deleted += name.endswith(suffix)
+            except OSError:
+                pass
+    return deleted
