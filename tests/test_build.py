@@ -155,8 +155,8 @@ def test_write_atomic_replaces_whole_or_not_at_all(tmp_path, monkeypatch):
 
 
 def test_optional_modules_are_guarded():
-    from stancegraph.build import _optional
+    from stancegraph.build import optional_attribute
 
-    assert _optional("stancegraph.no_such_module", "anything") is None
-    assert _optional("stancegraph.rdf", "no_such_name") is None
-    assert _optional("stancegraph.rdf", "slug") is rdf.slug
+    assert optional_attribute("stancegraph.no_such_module", "anything") is None
+    assert optional_attribute("stancegraph.rdf", "no_such_name") is None
+    assert optional_attribute("stancegraph.rdf", "slug") is rdf.slug

@@ -550,7 +550,7 @@ def _write_view(
     """index.html, drawn from the store just written, or with a chunks.ViewCache `cache`
     the current view again when `statements` (graph IRI -> chunk key: what the store holds)
     are those it was drawn from."""
-    write_view = _optional("stancegraph.viz", "write_view")
+    write_view = optional_attribute("stancegraph.viz", "write_view")
     if write_view is None:  # the viz module is not installed
         return
     key = None if cache is None else cache.key(statements or {})
@@ -645,7 +645,7 @@ def _retype_offsets(g) -> None:
                 g.add((s, prop, Literal(int(o), datatype=rdf.XSD.nonNegativeInteger)))
 
 
-def _optional(module: str, name: str):
+def optional_attribute(module: str, name: str):
     """An attribute of an optional module of this package, or None when it is absent."""
     try:
         return getattr(importlib.import_module(module), name, None)

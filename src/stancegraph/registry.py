@@ -1020,7 +1020,7 @@ def _write(ds: Dataset, path: Path, build, store) -> list[Path]:
             build.write_atomic(output.folder / build.TRIG_FILE, trig)
             store.write_store(trig, output.folder / build.STORE_DIR)
             files = [build.TURTLE_FILE, build.TRIG_FILE, build.STORE_DIR]
-            write_view = build._optional("stancegraph.viz", "write_view")
+            write_view = build.optional_attribute("stancegraph.viz", "write_view")
             if write_view is not None:
                 write_view(output.folder / build.STORE_DIR, output.folder / build.VIEW_FILE)
                 files.append(build.VIEW_FILE)
