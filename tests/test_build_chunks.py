@@ -68,17 +68,23 @@ def test_a_changed_article_remakes_only_its_own_graph_and_the_files_are_a_clean_
     assert "Orange County Board of Supervisors" in (out / "stancegraph.ttl").read_text()
 
 
+def _copies(texts: list[Path], folder: Path) -> Path:
+    """Four more copies of each text: enough graphs for one changed to be worth a copy of
+    the store."""
+    folder.mkdir()
+    for i in range(4):
+        for text in texts:
+            (folder / f"{i}-{text.name}").write_text(text.read_text(encoding="utf-8"))
+    return folder
+
+
 def _quads(out: Path) -> set:
     return set(ox.Store.read_only(str(out / "store")))
 
 
 def test_the_store_is_a_copy_of_the_last_with_the_changed_graphs_replaced(corpus, tmp_path):
     texts = sorted(corpus.glob("*.txt"))
-    extra = tmp_path / "more"
-    extra.mkdir()
-    for i in range(4):  # enough graphs for one changed to be worth a copy of the store
-        for text in texts:
-            (extra / f"{i}-{text.name}").write_text(text.read_text(encoding="utf-8"))
+    extra = _copies(texts, tmp_path / "more")
     out = tmp_path / "graph"
     assert not build([corpus, extra], out, options=RULES).store_updated
     before = _quads(out)
@@ -213,3 +219,72 @@ def test_what_rdflib_would_order_by_its_store_is_not_supported():
     assert writer.sort_objects([Literal("b"), Literal("a")]) == [Literal("a"), Literal("b")]
     with pytest.raises(writer.Unsupported):  # 1 and 1.0 are equal values: a tie
         writer.sort_objects([Literal(1), Literal("1.0", datatype=rdf.XSD.decimal)])
+
+
+def test_the_chunks_read_ahead_while_extracting_are_those_used(corpus, tmp_path, monkeypatch):
+    from stancegraph import build as build_module
+
+    out = tmp_path / "graph"
+    build([corpus], out, options=RULES)
+    before = {name: (out / name).read_bytes() for name in FILES}
+    prefetch = build_module._prefetch
+
+    def read_ahead_then_lose_the_files(*args):
+        prefetch(*args)
+        for path in _chunk_files(out):  # from here on only what was read ahead is left
+            path.unlink()
+
+    monkeypatch.setattr(build_module, "_prefetch", read_ahead_then_lose_the_files)
+    again = build([corpus], out, options=RULES)
+    assert (again.graphs_made, again.graphs_reused) == (0, 5)
+    assert {name: (out / name).read_bytes() for name in FILES} == before
+
+
+def test_files_put_together_aside_are_a_clean_builds_and_a_missing_chunk_falls_back(
+    corpus, tmp_path, monkeypatch
+):
+    from stancegraph import graphfiles
+
+    texts = sorted(corpus.glob("*.txt"))
+    extra = _copies(texts, tmp_path / "more")
+    sources, out, fresh = [corpus, extra], tmp_path / "graph", tmp_path / "fresh"
+    build(sources, out, options=RULES)
+    results = []
+    result, write = graphfiles.GraphFiles.result, graphfiles.GraphFiles.write
+
+    def noted(self):
+        results.append(result(self))
+        return results[-1]
+
+    monkeypatch.setattr(graphfiles.GraphFiles, "result", noted)
+    texts[2].write_text(texts[2].read_text(encoding="utf-8") + NEW_SENTENCE, encoding="utf-8")
+    one = build(sources, out, options=RULES)
+    assert one.store_updated and results[-1].triples == one.triples  # written aside
+    build(sources, fresh, options=RULES, cache=False)
+    _same_files(out, fresh)
+
+    def losing_a_chunk(self, folder, base_iri, keys, *files):
+        (Path(folder) / (keys[0][:32] + chunks.SUFFIX)).unlink()
+        write(self, folder, base_iri, keys, *files)
+
+    monkeypatch.setattr(graphfiles.GraphFiles, "write", losing_a_chunk)
+    texts[2].write_text(texts[2].read_text(encoding="utf-8") + NEW_SENTENCE, encoding="utf-8")
+    two = build(sources, out, options=RULES)
+    assert two.store_updated and results[-1] is None  # could not: written by the build
+    shutil.rmtree(fresh)
+    build(sources, fresh, options=RULES, cache=False)
+    _same_files(out, fresh)
+
+
+def test_a_file_the_other_process_cannot_write_is_named(corpus, tmp_path):
+    from stancegraph.graphfiles import FilesError, GraphFiles
+
+    out = tmp_path / "graph"
+    build([corpus], out, options=RULES)
+    folder = out / CACHE_DIR / GRAPHS_CACHE
+    keys = [json.loads(path.read_bytes().partition(b"\n")[0])["key"] for path in _chunk_files(out)]
+    writer = GraphFiles.start()
+    nowhere = tmp_path / "no such folder" / "stancegraph.ttl"
+    writer.write(folder, rdf.DEFAULT_BASE_IRI, keys, nowhere, tmp_path / "x.trig")
+    with pytest.raises(FilesError, match=f"cannot write {nowhere}: No such file or directory"):
+        writer.result()

@@ -158,6 +158,67 @@ def test_a_5_mb_article_beside_good_ones_is_reported_and_the_good_ones_built(run
     assert _articles_in(out) == 2
 
 
+def test_a_full_disk_while_the_store_is_written_names_the_store(tmp_path, two_corpora):
+    one, _ = two_corpora
+    out = tmp_path / "graph"
+
+    def small_disk():  # one article's Turtle and TriG fit; the store's options file does not
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "stancegraph.cli", "build", str(one), "--out", str(out),
+         "--workers", "0", "--extractor", "rules"],
+        capture_output=True, text=True, preexec_fn=small_disk, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: cannot write the store at ") and "File too large" in line
+    assert not (out / "current").exists()
+
+
+def test_a_standby_worker_starts_before_the_sources_are_read_and_is_the_one_used(
+    tmp_path, two_corpora, monkeypatch
+):
+    from stancegraph import build as build_module
+    from stancegraph import parallel
+
+    one, _ = two_corpora
+    out = tmp_path / "graph"
+    events: list[str] = []
+    started: list = []
+    start_worker, read_sources = parallel._Worker.__init__, build_module.read_sources
+
+    def worker(self, *args, **kwargs):
+        events.append("worker")
+        start_worker(self, *args, **kwargs)
+        started.append(self.process)
+
+    def reading(*args, **kwargs):
+        events.append("read sources")
+        return read_sources(*args, **kwargs)
+
+    monkeypatch.setattr(parallel._Worker, "__init__", worker)
+    monkeypatch.setattr(build_module, "read_sources", reading)
+    report = build([one], out, options=Options(extractor="rules", workers=2))
+    assert report.extracted == 1
+    assert events == ["worker", "read sources"]  # one article: the standby alone extracts it
+
+    events.clear()
+    again = build([one], out, options=Options(extractor="rules", workers=2))
+    assert (again.extracted, again.cached) == (0, 1) and events == ["worker", "read sources"]
+    assert not started[-1].is_alive()  # nothing to extract: the standby is stopped at once
+
+
+def test_a_standby_that_no_article_needs_is_stopped():
+    from stancegraph.parallel import Standby
+
+    standby = Standby(Options(extractor="rules", workers=1), count=2)
+    processes = [w.process for w in standby._workers]
+    standby.close()
+    assert not any(p.is_alive() for p in processes) and len(standby) == 0
+
+
 def test_workers_that_overrun_memory_or_die_are_replaced_and_the_articles_reported():
     texts = ["fine one", "EAT", "fine two", "DIE", "fine three", "SLEEP", "fine four"]
     articles = [Article(doc=f"{i}.txt", text=t) for i, t in enumerate(texts)]

@@ -421,3 +421,18 @@ def test_pronouns_and_common_nouns_are_no_aliases():
     target = Entity("Marlow ordinance", "law", aliases=("it", "the law", "Ordinance 12"))
     [s] = resolve([stance("a.txt", Entity("Marlow", "jurisdiction"), target)])
     assert s.target.aliases == ("Ordinance 12",)
+
+
+def test_states_worked_out_beforehand_are_those_resolution_uses():
+    from stancegraph.resolve import named_states
+
+    bill = Entity("SB 4", "law")
+    stances = [stance("tx.txt", Entity("Marlow County", "jurisdiction"), bill),
+               stance("ga.txt", Entity("Ashgrove", "jurisdiction"), bill)]  # fmt: skip
+    texts = {"tx.txt": TEXAS, "ga.txt": GEORGIA}
+    alone = resolve_entities(stances, texts=texts)
+    given = resolve_entities(stances, texts=texts, states={"tx.txt": named_states(TEXAS)})
+    assert given == alone
+    swapped = {"tx.txt": named_states(GEORGIA), "ga.txt": named_states(TEXAS)}
+    assert [s.target.name for s in resolve_entities(stances, texts=texts, states=swapped).stances
+            ] == ["Georgia SB 4", "Texas SB 4 (2017)"]  # fmt: skip

@@ -27,17 +27,20 @@ from rdflib import Dataset, Literal, URIRef
 from stancegraph import chunks, rdf
 from stancegraph.cache import ExtractionCache
 from stancegraph.corpus import CorpusError, read_sources
-from stancegraph.files import replace_file
+from stancegraph.extract.lexicon import load_lexicon
+from stancegraph.files import cannot_write, replace_file
 from stancegraph.generations import CURRENT, Output, OutputError
+from stancegraph.graphfiles import Counts, FilesError, GraphFiles
 from stancegraph.model import DEFAULT_BASE_IRI, Article, Entity, Stance
 from stancegraph.parallel import (
     IN_PROCESS,
     Options,
     ParallelError,
+    Standby,
     extract_all,
     extractor_version,
 )
-from stancegraph.resolve import resolve_entities
+from stancegraph.resolve import named_states, resolve_entities
 
 TURTLE_FILE = "stancegraph.ttl"
 TRIG_FILE = "stancegraph.trig"
@@ -110,6 +113,8 @@ def extract_articles(
     conflicts: list[str] | None = None,
     gazetteer=None,
     cache: ExtractionCache | None = None,
+    standby: Standby | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[Article], list[Stance], list[tuple[str, str]]]:
     """Extract and resolve articles already read; an article the extraction could not
     finish (too long to keep, over its time or memory budget) joins `skipped`. The facts
@@ -117,7 +122,9 @@ def extract_articles(
     registry.Gazetteer) places the agencies it knows after resolution. With a `cache`, an
     article it holds for this text and extractor is not extracted again (cache.hits counts
     them), and every article extracted is added to it. `progress` counts the articles
-    extracted, not those from the cache."""
+    extracted, not those from the cache. `standby`: local workers started earlier (see
+    parallel.Standby; stopped here when no article needs them); `meanwhile()` runs while
+    the workers load their model, before any result is waited for."""
     if too_long not in TOO_LONG:
         raise BuildError(f"too_long must be one of {', '.join(TOO_LONG)}, not {too_long!r}")
     skipped = list(skipped)
@@ -142,7 +149,16 @@ def extract_articles(
     stances: list[Stance] = []
     tick = None if progress is None else (lambda done: progress(done, missing))
     to_extract = [a for i, a in enumerate(todo) if i not in cached]
-    outcomes = extract_all(to_extract, options, tick) if missing else None
+    if standby is not None:
+        if missing and options.workers >= 1 and not options.dask:
+            standby.grow(options.workers)  # every worker starts loading before `meanwhile`
+        else:
+            standby.close()
+    outcomes = extract_all(to_extract, options, tick, standby) if missing else None
+    # while the workers load: what resolution reads of the texts already extracted
+    states = {todo[i].doc: named_states(todo[i].text) for i in cached}
+    if meanwhile is not None:
+        meanwhile()
     try:
         for i, article in enumerate(todo):  # corpus order, whether cached or extracted
             if i in cached:
@@ -169,7 +185,7 @@ def extract_articles(
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped[-5:])
         raise CorpusError(f"no article could be extracted ({reasons})")
     texts = {a.doc: a.text for a in kept}
-    resolution = resolve_entities(stances, base_iri, texts=texts)
+    resolution = resolve_entities(stances, base_iri, texts=texts, states=states)
     if conflicts is not None:
         conflicts.extend(resolution.conflicts)
     stances = resolution.stances
@@ -214,52 +230,69 @@ def build(
         # relative to `out`, so a clone or a moved folder rebuilds from its own sources
         sources = [os.path.normpath(out / s) for s in record["sources"]]
         removed_before = record["removed"]
-    articles, skipped = read_sources(sources)  # nothing readable: CorpusError, nothing written
-    articles, removed = remove_articles(articles, remove, removed_before)
+    # one worker loads the extractor while the sources and caches are read: a build that
+    # extracts one article would otherwise wait all of its start-up after them
+    with _standby(options) as standby:
+        articles, skipped = read_sources(sources)  # nothing readable: CorpusError, nothing written
+        articles, removed = remove_articles(articles, remove, removed_before)
+        try:
+            with (
+                Output(out) as output,
+                _rare_cycle_collection(),
+            ):  # a bad or busy --out fails here, before extraction
+                previous = read_record(out)
+                extraction_cache = None
+                if cache:
+                    extraction_cache = ExtractionCache(out / CACHE_DIR, _version(options))
+                chunk_cache = None
+                if cache:
+                    chunk_cache = chunks.ChunkCache(out / CACHE_DIR / GRAPHS_CACHE, base_iri)
+                conflicts: list[str] = []
+                articles, stances, skipped = extract_articles(
+                    articles,
+                    skipped,
+                    base_iri,
+                    progress,
+                    options,
+                    too_long,
+                    conflicts,
+                    gazetteer,
+                    extraction_cache,
+                    standby,
+                    partial(_while_extracting, out, chunk_cache),
+                )
+                report, chunk_cache = _write(
+                    output.folder, articles, stances, skipped, base_iri, out, chunk_cache
+                )
+                record = _record(out, sources, removed, articles, stances, base_iri)
+                write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
+                report.conflicts = conflicts
+                report.removed = removed
+                report.iri_changes = iri_changes(previous, record)
+                if extraction_cache is not None:
+                    report.cached = extraction_cache.hits
+                report.extracted = report.articles - report.cached
+                report.generation = _publish(output)
+                if extraction_cache is not None:  # entries of removed articles go too
+                    extraction_cache.keep_only(a.doc for a in articles)
+                if chunk_cache is not None and cache:  # and the graphs of articles changed or gone
+                    _keep_store_record(out, report, chunk_cache.keys)
+                    chunk_cache.keep_only_used()
+        except OutputError as err:
+            raise BuildError(str(err)) from None
+        return report
+
+
+@contextlib.contextmanager
+def _standby(options: Options):
+    """A parallel.Standby of one local worker (None for in-process or Dask extraction),
+    stopped on the way out unless extraction took it."""
+    standby = Standby(options) if options.workers >= 1 and not options.dask else None
     try:
-        with (
-            Output(out) as output,
-            _rare_cycle_collection(),
-        ):  # a bad or busy --out fails here, before extraction
-            previous = read_record(out)
-            extraction_cache = None
-            if cache:
-                extraction_cache = ExtractionCache(out / CACHE_DIR, _version(options))
-            chunk_cache = None
-            if cache:
-                chunk_cache = chunks.ChunkCache(out / CACHE_DIR / GRAPHS_CACHE, base_iri)
-            conflicts: list[str] = []
-            articles, stances, skipped = extract_articles(
-                articles,
-                skipped,
-                base_iri,
-                progress,
-                options,
-                too_long,
-                conflicts,
-                gazetteer,
-                extraction_cache,
-            )
-            report, chunk_cache = _write(
-                output.folder, articles, stances, skipped, base_iri, out, chunk_cache
-            )
-            record = _record(out, sources, removed, articles, stances, base_iri)
-            write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
-            report.conflicts = conflicts
-            report.removed = removed
-            report.iri_changes = iri_changes(previous, record)
-            if extraction_cache is not None:
-                report.cached = extraction_cache.hits
-            report.extracted = report.articles - report.cached
-            report.generation = _publish(output)
-            if extraction_cache is not None:  # entries of removed articles go too
-                extraction_cache.keep_only(a.doc for a in articles)
-            if chunk_cache is not None and cache:  # and the graphs of articles changed or gone
-                _keep_store_record(out, report, chunk_cache.keys)
-                chunk_cache.keep_only_used()
-    except OutputError as err:
-        raise BuildError(str(err)) from None
-    return report
+        yield standby
+    finally:
+        if standby is not None:
+            standby.close()
 
 
 @contextlib.contextmanager
@@ -412,8 +445,10 @@ def _write(
     Each article's named graph is made as text once (chunks.py) and kept by `chunk_cache`
     (None: kept nowhere), so a build where one article changed makes only that article's
     graph; the files are put together from every article's text, as rdflib would write them
-    (writer.py). A graph rdflib would write otherwise (blank nodes, ...) makes the build
-    write everything with rdflib, as before."""
+    (writer.py): when the store is a copy of the last one with the changed graphs replaced,
+    by another process (graphfiles.py) while this one writes the store and the view. A graph
+    rdflib would write otherwise (blank nodes, ...) makes the build write everything with
+    rdflib, as before."""
     kept = chunk_cache is not None
     if chunk_cache is None:
         chunk_cache = chunks.ChunkCache(None, base_iri)
@@ -425,22 +460,64 @@ def _write(
         out_dir=out,
         articles=len(articles),
         skipped=skipped,
-        stances=assembly.stances,
-        entities=assembly.entities,
-        triples=assembly.triples,
         graphs_reused=chunk_cache.hits,
         graphs_made=chunk_cache.made,
+        files=[out / TURTLE_FILE, out / TRIG_FILE],
     )
-    _write_file(folder / TURTLE_FILE, assembly.write_turtle)
-    _write_file(folder / TRIG_FILE, assembly.write_trig)
-    report.files += [out / TURTLE_FILE, out / TRIG_FILE]
-
-    from stancegraph import store  # the store sits above rdf: imported only to write it
-
     keys = chunk_cache.keys  # what each named graph of the store is made from
     previous = _previous_store(out, keys) if kept else None
+    aside = None
+    if previous is not None and chunk_cache.writable:
+        # the store takes only the graphs that changed; the files, which need the whole
+        # graph, are put together by another process meanwhile
+        with contextlib.suppress(OSError):  # no process to be had: written here, below
+            aside = GraphFiles.start()
+    if aside is not None:
+        graphs = [k for g, k in keys.items() if g != str(rdf.ONTOLOGY_GRAPH)]
+        aside.write(chunk_cache.folder, base_iri, graphs, folder / TURTLE_FILE, folder / TRIG_FILE)
+    else:
+        _write_graph_files(folder, assembly)
     try:
-        if previous is not None:  # a copy of the current store, with the graphs that changed
+        _write_store(folder, out, report, assembly, previous)
+        view = _view_cache(out) if kept else None
+        _write_view(folder, out, report, view, keys)
+        report.view_reused = view is not None and view.hits > 0
+        counts = None
+        if aside is not None:
+            try:
+                counts = aside.result()
+            except FilesError as err:
+                raise BuildError(str(err)) from None
+            if counts is None:  # it could not: here, then
+                _write_graph_files(folder, assembly)
+    finally:
+        if aside is not None:
+            aside.stop()
+    if counts is None:
+        counts = Counts(assembly.triples, assembly.quads, assembly.stances, assembly.entities)
+    report.triples, report.store_statements = counts.triples, counts.quads
+    report.stances, report.entities = counts.stances, counts.entities
+    return report, chunk_cache
+
+
+def _write_graph_files(folder: Path, assembly: chunks.Assembly) -> None:
+    _write_file(folder / TURTLE_FILE, assembly.write_turtle)
+    _write_file(folder / TRIG_FILE, assembly.write_trig)
+
+
+def _write_store(
+    folder: Path,
+    out: Path,
+    report: BuildReport,
+    assembly: chunks.Assembly,
+    previous: tuple[Path, list[str], list[str]] | None,
+) -> None:
+    """store/: a copy of the current store with the graphs that changed (`previous`: see
+    _previous_store), or a fresh one."""
+    from stancegraph import store  # the store sits above rdf: imported only to write it
+
+    try:
+        if previous is not None:
             path, drop, add = previous
             store.update_copy(path, folder / STORE_DIR, drop, assembly.nquads(add))
             report.store_updated = True
@@ -448,15 +525,12 @@ def _write(
             store.write_nquads(assembly.nquads(), folder / STORE_DIR)
     except store.StoreError as err:
         raise BuildError(str(err)) from None
-    report.store_statements = assembly.quads
-    del assembly
     report.files.append(out / STORE_DIR)
-    view = None
-    if kept:  # the view is drawn from the store: the same store, the same view
-        view = chunks.ViewCache(out / CACHE_DIR / VIEW_CACHE, out / CURRENT / VIEW_FILE)
-    _write_view(folder, out, report, view, keys)
-    report.view_reused = view is not None and view.hits > 0
-    return report, chunk_cache
+
+
+def _view_cache(out: Path) -> chunks.ViewCache:
+    """The view is drawn from the store: the same store, the same view."""
+    return chunks.ViewCache(out / CACHE_DIR / VIEW_CACHE, out / CURRENT / VIEW_FILE)
 
 
 UPDATE_SHARE = 0.25  # above this share of graphs changed, the store is loaded afresh
@@ -488,6 +562,27 @@ def _previous_store(out: Path, keys: dict[str, str]) -> tuple[Path, list[str], l
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return current / STORE_DIR, drop, add
+
+
+def _while_extracting(out: Path, chunk_cache: chunks.ChunkCache | None) -> None:
+    """What the build needs later and can do while its extraction workers start: the
+    modules that write the store and draw the view, the lexicon resolution reads, and the
+    chunks the current store was made from (most of those a build that changes a few
+    articles uses)."""
+    importlib.import_module("stancegraph.store")
+    optional_attribute("stancegraph.viz", "write_view")
+    load_lexicon()
+    if chunk_cache is not None:
+        _prefetch(out, chunk_cache)
+
+
+def _prefetch(out: Path, chunk_cache: chunks.ChunkCache) -> None:
+    try:
+        record = json.loads((out / CACHE_DIR / STORE_RECORD).read_bytes())
+        keys = list(record["graphs"].values())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return  # no record: chunks() reads what it needs, as it would anyway
+    chunk_cache.prefetch(k for k in keys if isinstance(k, str))
 
 
 def _keep_store_record(out: Path, report: BuildReport, keys: dict[str, str]) -> None:
@@ -572,7 +667,7 @@ def _write_file(path: Path, write: Callable) -> None:
         with open(path, "wb") as f:
             write(f)
     except OSError as err:
-        raise BuildError(f"cannot write {path}: {err.strerror or err}") from None
+        raise BuildError(cannot_write(path, err)) from None
 
 
 def _publish(output: Output) -> Path:
@@ -619,7 +714,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         replace_file(path, data)
     except OSError as err:
-        raise BuildError(f"cannot write {path}: {err.strerror or err}") from None
+        raise BuildError(cannot_write(path, err)) from None
 
 
 def _from_store(st, base_iri: str) -> Dataset:

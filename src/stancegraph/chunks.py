@@ -31,6 +31,7 @@ import importlib.metadata
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
@@ -206,6 +207,7 @@ class ChunkCache:
         self.made = 0  # chunks made (the articles whose graph was made anew)
         self.writable = self.folder is not None
         self._used: set[str] = set()
+        self._read_ahead: dict[str, Chunk | None] = {}  # key -> chunk, read by prefetch()
         self.keys: dict[str, str] = {}  # graph IRI -> the key of its chunk (after chunks())
 
     def key(self, article: Article | None, doc: str, stances: Sequence[Stance]) -> str:
@@ -227,10 +229,7 @@ class ChunkCache:
             by_doc[stance.doc].append(stance)
         docs = {a.doc: a for a in articles}
         order = [a.doc for a in articles] + [d for d in by_doc if d not in docs]
-        ontology = {rdf.ONTOLOGY_GRAPH: self.writer.ontology()}
-        if not supported(ontology):
-            raise Unsupported("the ontology holds blank nodes")
-        out = [make_chunk(rdf.ONTOLOGY_GRAPH, ontology[rdf.ONTOLOGY_GRAPH], self.writer)]
+        out = [self.ontology_chunk()]
         self.keys = {str(rdf.ONTOLOGY_GRAPH): self.key(None, "", ())}  # graph IRI -> key
         for doc in order:
             article = docs.get(doc)
@@ -253,12 +252,38 @@ class ChunkCache:
             if chunk.subjects:
                 out.append(chunk)
                 self.keys[chunk.graph] = key
+        self._read_ahead.clear()  # read ahead for articles changed or gone
         return out
 
     def _path(self, key: str) -> Path:
         return self.folder / (key[:32] + SUFFIX)
 
+    def ontology_chunk(self) -> Chunk:
+        """The chunk of the ontology's graph (made each time: it comes with the code)."""
+        ontology = {rdf.ONTOLOGY_GRAPH: self.writer.ontology()}
+        if not supported(ontology):
+            raise Unsupported("the ontology holds blank nodes")
+        return make_chunk(rdf.ONTOLOGY_GRAPH, ontology[rdf.ONTOLOGY_GRAPH], self.writer)
+
+    def read(self, keys: Iterable[str]) -> list[Chunk] | None:
+        """The chunks of `keys` as written to the folder, or None if one cannot be read."""
+        out = []
+        for key in keys:
+            chunk = self._read(key)
+            if chunk is None:
+                return None
+            out.append(chunk)
+        return out
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the chunks of `keys` now, for chunks() to use (a build reads them while its
+        extraction workers start); each is used once, and chunks() drops the rest."""
+        for key in keys:
+            self._read_ahead[key] = self._read_file(key)
+
     def _read(self, key: str) -> Chunk | None:
+        if key in self._read_ahead:
+            return self._read_ahead.pop(key)
         return self._read_file(key)
 
     def _read_file(self, key: str) -> Chunk | None:
@@ -292,27 +317,16 @@ class ChunkCache:
 
 
 class Assembly:
-    """The files of one build, put together from its chunks."""
+    """The files of one build, put together from its chunks. The merge of every graph (the
+    Turtle file, the default graph, the counts) is made when first asked for: a build that
+    only adds a few graphs to a copy of its store needs none of it."""
 
     def __init__(self, chunks: list[Chunk], writer: Writer):
         self.chunks = sorted(chunks, key=lambda c: c.graph)
         self.writer = writer
-        self.union = self._merge()
-        self.triples = sum(len(objects) for props in self.union.values() for *_, objects in props)
-        self.quads = self.triples + sum(  # the store's: every named graph's, and their merge
-            len(objects)
-            for c in self.chunks
-            for _s, _l, props in c.subjects
-            for *_, objects in props
-        )
-        types = [
-            {o[0] for o in props[0][2]} if props and props[0][0] == _TYPE else set()
-            for props in self.union.values()
-        ]
-        self.stances = sum(_STANCE in t for t in types)
-        self.entities = sum(bool(t & set(_ENTITY)) for t in types)
 
-    def _merge(self) -> dict:
+    @cached_property
+    def union(self) -> dict:
         """subject IRI -> [[predicate IRI, text, [[object nt, text], ...]], ...] of the merge
         of every graph, in rdflib's order; each subject's text in self.labels."""
         union: dict[str, list] = {}
@@ -325,6 +339,35 @@ class Assembly:
                 elif union[s] != props:
                     union[s] = _merge_props(union[s], props)
         return union
+
+    @cached_property
+    def triples(self) -> int:
+        return sum(len(objects) for props in self.union.values() for *_, objects in props)
+
+    @cached_property
+    def quads(self) -> int:
+        """The store's statements: every named graph's, and their merge."""
+        return self.triples + sum(
+            len(objects)
+            for c in self.chunks
+            for _s, _l, props in c.subjects
+            for *_, objects in props
+        )
+
+    @cached_property
+    def _types(self) -> list[set[str]]:
+        return [
+            {o[0] for o in props[0][2]} if props and props[0][0] == _TYPE else set()
+            for props in self.union.values()
+        ]
+
+    @cached_property
+    def stances(self) -> int:
+        return sum(_STANCE in t for t in self._types)
+
+    @cached_property
+    def entities(self) -> int:
+        return sum(bool(t & set(_ENTITY)) for t in self._types)
 
     def _header(self, prefixes: Iterable[str]) -> bytes:
         bound = {p: str(ns) for p, ns in self.writer.dataset.namespaces()}

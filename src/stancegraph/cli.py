@@ -8,6 +8,7 @@ traceback (set STANCEGRAPH_DEBUG=1 to see one). To add a command, define it with
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -772,5 +773,15 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
 
+def run() -> None:
+    """The `stancegraph` command: `main`, then an exit whose collector skips what the command
+    left alive (a third of a second after a 2,000-article build). Only for a process that
+    ends here: a caller that goes on (a test's CliRunner) calls `main`."""
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":
-    main()
+    run()

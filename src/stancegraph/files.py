@@ -55,3 +55,8 @@ def prune_folder(folder: Path, keep: set[str], suffix: str) -> int:
             except OSError:
                 pass
     return deleted
+
+
+def cannot_write(path: Path | str, err: OSError) -> str:
+    """The one line that says a file could not be written, and why (a full disk, ...)."""
+    return f"cannot write {path}: {err.strerror or err}"

@@ -27,7 +27,6 @@ import importlib.metadata
 import importlib.util
 import multiprocessing as mp
 import os
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -172,13 +171,16 @@ def extract_all(
     articles: Iterable[Article],
     options: Options = IN_PROCESS,
     progress: Callable[[int], None] | None = None,
+    standby: Standby | None = None,
 ) -> Iterator[Outcome]:
-    """Outcomes of every article, in the order given; `progress(done)` after each one."""
+    """Outcomes of every article, in the order given; `progress(done)` after each one.
+    Local workers come from `standby` first (started earlier, their model loaded or
+    loading), then new ones up to options.workers."""
     load_extractor(options.extractor, options.model)  # a bad name or model fails here, once
     if options.dask:
         outcomes = _on_dask(articles, options)
     elif options.workers >= 1:
-        outcomes = _on_workers(articles, options)
+        outcomes = _on_workers(articles, options, standby)
     else:
         outcomes = _inline(articles, options)
     for done, outcome in enumerate(outcomes, start=1):
@@ -258,39 +260,53 @@ class _Worker:
         self.process.join()
         self.conn.close()
 
-    def stop(self, wait: bool = True) -> None:
-        """Tell the worker to exit; `wait` False: its exit (freeing the model: most of a
-        second) is waited for in a thread, while the caller goes on."""
-        if not self.ready:  # still loading its model: nothing to finish
-            self.kill()
-            return
-        try:
-            self.conn.send(None)
-        except OSError:
-            pass
-        if wait:
-            self._reap()
-        else:
-            threading.Thread(target=self._reap, name="worker-exit", daemon=True).start()
 
-    def _reap(self) -> None:
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.conn.close()
+class Standby:
+    """Local workers started before their articles are known: each loads the extractor
+    (most of the time a build that extracts a few articles spends) while the caller goes
+    on reading its sources and caches. Hand it to extract_all, or close() it."""
+
+    def __init__(self, options: Options, count: int = 1):
+        self.options = options
+        self._workers = [_Worker(_context(), options) for _ in range(count)]
+
+    def __len__(self) -> int:
+        return len(self._workers)
+
+    def grow(self, count: int) -> None:
+        """Start more workers, up to `count` in all."""
+        while len(self._workers) < count:
+            self._workers.append(_Worker(_context(), self.options))
+
+    def take(self, count: int) -> list[_Worker]:
+        """Up to `count` of the workers, for the caller to run; the others are stopped."""
+        taken, extra = self._workers[:count], self._workers[count:]
+        self._workers = []
+        for w in extra:
+            w.kill()
+        return taken
+
+    def close(self) -> None:
+        """Stop every worker not taken."""
+        self.take(0)
 
 
-def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outcome]:
+def _context():
+    return mp.get_context("spawn")  # a fresh interpreter: nothing inherited, memory its own
+
+
+def _on_workers(
+    articles: Iterable[Article], options: Options, standby: Standby | None = None
+) -> Iterator[Outcome]:
     """N local processes, one article at a time each; budgets checked every POLL seconds."""
-    ctx = mp.get_context("spawn")  # a fresh interpreter: nothing inherited, memory its own
-    workers = [_Worker(ctx, options) for _ in range(options.workers)]
+    ctx = _context()
+    workers = [] if standby is None else standby.take(options.workers)
+    workers += [_Worker(ctx, options) for _ in range(options.workers - len(workers))]
     pending = iter(enumerate(articles))
     in_flight: dict[int, Article] = {}  # given to a worker, no result back yet
     results: dict[int, Outcome] = {}
     next_out = 0
     exhausted = False
-    finished = False  # every outcome given: the workers exit on their own
     try:
         while True:
             # give every idle, ready worker the next article (within the window)
@@ -347,10 +363,9 @@ def _on_workers(articles: Iterable[Article], options: Options) -> Iterator[Outco
         while next_out in results:
             yield results.pop(next_out)
             next_out += 1
-        finished = True
     finally:
-        for w in workers:
-            w.stop(wait=not finished)
+        for w in workers:  # killed: an exit would spend most of a second freeing the model,
+            w.kill()  # on a core the build needs next; the worker holds nothing to save
 
 
 def _finish(w: _Worker, in_flight: dict, results: dict, problem: str) -> None:

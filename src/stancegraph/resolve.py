@@ -296,7 +296,10 @@ def _shared_place(entity: Entity) -> bool:
 
 
 def resolve_entities(
-    stances: list[Stance], base_iri: str = DEFAULT_BASE_IRI, texts: dict[str, str] | None = None
+    stances: list[Stance],
+    base_iri: str = DEFAULT_BASE_IRI,
+    texts: dict[str, str] | None = None,
+    states: dict[str, frozenset[str]] | None = None,
 ) -> Resolution:
     """Resolve every actor, target and linked body across the corpus.
 
@@ -306,10 +309,16 @@ def resolve_entities(
     serves, when only one state has a county of that name, or only one of those states is
     named in the article; the jurisdiction it serves) or, for a state's bill number, body
     or governor, from the one state its article names. A fact the mentions of one entity
-    disagree on (two states) is left out and reported in `conflicts`.
+    disagree on (two states) is left out and reported in `conflicts`. `states`: the
+    named_states of some of the texts, worked out already (a build does it while it waits
+    for its extraction workers).
     """
     texts = texts or {}
-    context = {doc: named_states(text) for doc, text in texts.items()}
+    known_states = states or {}
+    context = {
+        doc: known_states[doc] if doc in known_states else named_states(text)
+        for doc, text in texts.items()
+    }
     lexicon = load_lexicon()
     known_by_name = {k.name: k for k in lexicon.known}
 

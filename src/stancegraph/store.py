@@ -233,8 +233,8 @@ def _write_store(path: Path, load, merge: bool = True) -> None:
     except OSError as exc:
         raise StoreError(f"cannot write the store at {path}: {exc.strerror or exc}") from exc
     try:
-        store = ox.Store(str(tmp))
         try:
+            store = ox.Store(str(tmp))
             load(store)
             if merge:
                 merge_default_graph(store)
