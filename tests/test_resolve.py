@@ -436,3 +436,20 @@ def test_states_worked_out_beforehand_are_those_resolution_uses():
     swapped = {"tx.txt": named_states(GEORGIA), "ga.txt": named_states(TEXAS)}
     assert [s.target.name for s in resolve_entities(stances, texts=texts, states=swapped).stances
             ] == ["Georgia SB 4", "Texas SB 4 (2017)"]  # fmt: skip
+
+
+def test_occurring_finds_what_a_search_for_each_string_finds():
+    from stancegraph.resolve import MAX_SCANNED, occurring
+
+    text = "The Harris County Sheriff's Office (HCSO) met Harris County; 287(g) a.b [x]\nEnd"
+    strings = {
+        "Harris County", "Harris County Sheriff's Office", "Harris", "County Sheriff",
+        "s County", "287(g)", "a.b [x]", "x]\nEnd", "Sheriff's Office (HCSO) met",
+        "Harris Countyx", "a+b", "287(g) b", "End.", "Z" * (MAX_SCANNED + 1),
+        "ffice (HCSO) met Harris County; 287(g) a.b [x]\nEnd" + "" * 3,
+    }  # fmt: skip
+    assert occurring(strings, text) == {s for s in strings if s in text}
+    words = ["ab", "abc", "b", "bc", "c", "ca", "abca", "cab"]  # overlapping, nested
+    for i in range(len(words)):
+        some = set(words[i:] + words[:i][::2])
+        assert occurring(some, "xabcabx") == {s for s in some if s in "xabcabx"}
