@@ -423,19 +423,21 @@ def test_pronouns_and_common_nouns_are_no_aliases():
     assert s.target.aliases == ("Ordinance 12",)
 
 
-def test_states_worked_out_beforehand_are_those_resolution_uses():
-    from stancegraph.resolve import named_states
+def test_mentions_qualified_beforehand_resolve_as_those_qualified_then():
+    from stancegraph.resolve import Mentions
 
     bill = Entity("SB 4", "law")
     stances = [stance("tx.txt", Entity("Marlow County", "jurisdiction"), bill),
                stance("ga.txt", Entity("Ashgrove", "jurisdiction"), bill)]  # fmt: skip
     texts = {"tx.txt": TEXAS, "ga.txt": GEORGIA}
-    alone = resolve_entities(stances, texts=texts)
-    given = resolve_entities(stances, texts=texts, states={"tx.txt": named_states(TEXAS)})
-    assert given == alone
-    swapped = {"tx.txt": named_states(GEORGIA), "ga.txt": named_states(TEXAS)}
-    assert [s.target.name for s in resolve_entities(stances, texts=texts, states=swapped).stances
-            ] == ["Georgia SB 4", "Texas SB 4 (2017)"]  # fmt: skip
+    mentions = Mentions({"tx.txt": TEXAS})
+    mentions.qualify_all(stances[:1])
+    assert mentions.qualified(bill, "tx.txt").name == "Texas SB 4 (2017)"
+    assert resolve_entities(stances, texts=texts, mentions=mentions) == resolve_entities(
+        stances, texts=texts
+    )
+    with pytest.raises(ValueError, match="two texts for one article: tx.txt"):
+        resolve_entities(stances, texts={"tx.txt": GEORGIA}, mentions=mentions)
 
 
 def test_occurring_finds_what_a_search_for_each_string_finds():

@@ -40,7 +40,7 @@ from stancegraph.parallel import (
     extract_all,
     extractor_version,
 )
-from stancegraph.resolve import named_states, resolve_entities
+from stancegraph.resolve import Mentions, resolve_entities
 
 TURTLE_FILE = "stancegraph.ttl"
 TRIG_FILE = "stancegraph.trig"
@@ -155,8 +155,9 @@ def extract_articles(
         else:
             standby.close()
     outcomes = extract_all(to_extract, options, tick, standby) if missing else None
-    # while the workers load: what resolution reads of the texts already extracted
-    states = {todo[i].doc: named_states(todo[i].text) for i in cached}
+    # while the workers load: what resolution works out of each article already extracted
+    mentions = Mentions({todo[i].doc: todo[i].text for i in cached})
+    mentions.qualify_all(s for found in cached.values() for s in found)
     if meanwhile is not None:
         meanwhile()
     try:
@@ -185,7 +186,7 @@ def extract_articles(
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped[-5:])
         raise CorpusError(f"no article could be extracted ({reasons})")
     texts = {a.doc: a.text for a in kept}
-    resolution = resolve_entities(stances, base_iri, texts=texts, states=states)
+    resolution = resolve_entities(stances, base_iri, texts=texts, mentions=mentions)
     if conflicts is not None:
         conflicts.extend(resolution.conflicts)
     stances = resolution.stances
@@ -232,7 +233,7 @@ def build(
         removed_before = record["removed"]
     # one worker loads the extractor while the sources and caches are read: a build that
     # extracts one article would otherwise wait all of its start-up after them
-    with _standby(options) as standby:
+    with _standby(options) as standby, _files_standby() as files:
         articles, skipped = read_sources(sources)  # nothing readable: CorpusError, nothing written
         articles, removed = remove_articles(articles, remove, removed_before)
         try:
@@ -259,11 +260,12 @@ def build(
                     gazetteer,
                     extraction_cache,
                     standby,
-                    partial(_while_extracting, out, chunk_cache),
+                    partial(_while_extracting, out, chunk_cache, files),
                 )
                 report, chunk_cache = _write(
-                    output.folder, articles, stances, skipped, base_iri, out, chunk_cache
-                )
+                    output.folder, articles, stances, skipped, base_iri, out, chunk_cache,
+                    files[0] if files else None,
+                )  # fmt: skip
                 record = _record(out, sources, removed, articles, stances, base_iri)
                 write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
                 report.conflicts = conflicts
@@ -281,6 +283,18 @@ def build(
         except OutputError as err:
             raise BuildError(str(err)) from None
         return report
+
+
+@contextlib.contextmanager
+def _files_standby():
+    """A list for the graphfiles.GraphFiles process started while extracting (see
+    _while_extracting), stopped on the way out."""
+    files: list[GraphFiles] = []
+    try:
+        yield files
+    finally:
+        for process in files:
+            process.stop()
 
 
 @contextlib.contextmanager
@@ -438,6 +452,7 @@ def _write(
     base_iri: str,
     out: Path,
     chunk_cache: chunks.ChunkCache | None = None,
+    files: GraphFiles | None = None,
 ):
     """Every file of one generation, into `folder` (not yet visible to readers): (the
     report, the chunks.ChunkCache used, or None when the files were written by rdflib).
@@ -448,7 +463,7 @@ def _write(
     (writer.py): when the store is a copy of the last one with the changed graphs replaced,
     by another process (graphfiles.py) while this one writes the store and the view. A graph
     rdflib would write otherwise (blank nodes, ...) makes the build write everything with
-    rdflib, as before."""
+    rdflib, as before. `files`: that process, started already (stopped here if not used)."""
     kept = chunk_cache is not None
     if chunk_cache is None:
         chunk_cache = chunks.ChunkCache(None, base_iri)
@@ -470,8 +485,12 @@ def _write(
     if previous is not None and chunk_cache.writable:
         # the store takes only the graphs that changed; the files, which need the whole
         # graph, are put together by another process meanwhile
-        with contextlib.suppress(OSError):  # no process to be had: written here, below
-            aside = GraphFiles.start()
+        aside = files
+        if aside is None:
+            with contextlib.suppress(OSError):  # no process to be had: written here, below
+                aside = GraphFiles.start()
+    elif files is not None:
+        files.stop()
     if aside is not None:
         graphs = [k for g, k in keys.items() if g != str(rdf.ONTOLOGY_GRAPH)]
         aside.write(chunk_cache.folder, base_iri, graphs, folder / TURTLE_FILE, folder / TRIG_FILE)
@@ -564,25 +583,31 @@ def _previous_store(out: Path, keys: dict[str, str]) -> tuple[Path, list[str], l
     return current / STORE_DIR, drop, add
 
 
-def _while_extracting(out: Path, chunk_cache: chunks.ChunkCache | None) -> None:
+def _while_extracting(
+    out: Path, chunk_cache: chunks.ChunkCache | None, files: list[GraphFiles]
+) -> None:
     """What the build needs later and can do while its extraction workers start: the
     modules that write the store and draw the view, the lexicon resolution reads, and the
     chunks the current store was made from (most of those a build that changes a few
-    articles uses)."""
+    articles uses); then, when the store is likely to be updated, the process that will
+    write the files starts (on the core this one leaves idle until the workers answer)."""
     importlib.import_module("stancegraph.store")
     optional_attribute("stancegraph.viz", "write_view")
     load_lexicon()
-    if chunk_cache is not None:
-        _prefetch(out, chunk_cache)
+    if chunk_cache is not None and _prefetch(out, chunk_cache):
+        with contextlib.suppress(OSError):  # none to be had: _write starts one or does without
+            files.append(GraphFiles.start())
 
 
-def _prefetch(out: Path, chunk_cache: chunks.ChunkCache) -> None:
+def _prefetch(out: Path, chunk_cache: chunks.ChunkCache) -> bool:
+    """Whether the current store has a record (see _keep_store_record)."""
     try:
         record = json.loads((out / CACHE_DIR / STORE_RECORD).read_bytes())
         keys = list(record["graphs"].values())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return  # no record: chunks() reads what it needs, as it would anyway
+        return False  # no record: chunks() reads what it needs, as it would anyway
     chunk_cache.prefetch(k for k in keys if isinstance(k, str))
+    return True
 
 
 def _keep_store_record(out: Path, report: BuildReport, keys: dict[str, str]) -> None:

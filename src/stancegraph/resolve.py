@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -295,43 +296,46 @@ def _shared_place(entity: Entity) -> bool:
     return place is not None and len(county_states(place)) > 1
 
 
-def resolve_entities(
-    stances: list[Stance],
-    base_iri: str = DEFAULT_BASE_IRI,
-    texts: dict[str, str] | None = None,
-    states: dict[str, frozenset[str]] | None = None,
-) -> Resolution:
-    """Resolve every actor, target and linked body across the corpus.
+class Mentions:
+    """Each mention of an entity as its own article qualifies it: the state a name belongs
+    to, a bill number with its state's name, a state body or governor of the one state the
+    article names. It needs only that article (its text and the states it names), so a
+    build qualifies the mentions of the articles it did not extract again while it waits for
+    those it does (`qualify_all`); `resolve_entities` uses what is done and does the rest."""
 
-    `texts` (doc -> article text) give each article's context: the states it names, and
-    what it writes after a name ("Orange County, Calif."). An entity's state comes only from
-    its own name, an explicit link (the state written after it; the county it is or
-    serves, when only one state has a county of that name, or only one of those states is
-    named in the article; the jurisdiction it serves) or, for a state's bill number, body
-    or governor, from the one state its article names. A fact the mentions of one entity
-    disagree on (two states) is left out and reported in `conflicts`. `states`: the
-    named_states of some of the texts, worked out already (a build does it while it waits
-    for its extraction workers).
-    """
-    texts = texts or {}
-    known_states = states or {}
-    context = {
-        doc: known_states[doc] if doc in known_states else named_states(text)
-        for doc, text in texts.items()
-    }
-    lexicon = load_lexicon()
-    known_by_name = {k.name: k for k in lexicon.known}
+    def __init__(self, texts: dict[str, str] | None = None):
+        self.texts: dict[str, str] = dict(texts or {})
+        self._states: dict[str, frozenset[str]] = {}
+        self._done: dict[tuple[Entity, str], Entity] = {}  # each mention is qualified once
 
-    def the_state(doc: str) -> str | None:
-        states = context.get(doc, frozenset())
+    def know(self, texts: dict[str, str]) -> None:
+        """Take the texts of more articles (one already known keeps what was done for it)."""
+        for doc, text in texts.items():
+            if self.texts.setdefault(doc, text) != text:
+                raise ValueError(f"two texts for one article: {doc}")
+
+    def qualify_all(self, stances: Iterable[Stance]) -> None:
+        for s in stances:
+            for entity in (s.actor, s.target, s.on_behalf_of):
+                while entity is not None:  # and the bodies it belongs to, as resolution does
+                    entity = self.qualified(entity, s.doc).affiliation
+
+    def states_of(self, doc: str) -> frozenset[str]:
+        if doc not in self._states:
+            self._states[doc] = named_states(self.texts.get(doc, ""))
+        return self._states[doc]
+
+    def the_state(self, doc: str) -> str | None:
+        """The one state the article names, if it names one."""
+        states = self.states_of(doc)
         return next(iter(states)) if len(states) == 1 else None
 
-    def mention_state(entity: Entity, doc: str) -> str | None:
+    def mention_state(self, entity: Entity, doc: str) -> str | None:
         if entity.state:
             return entity.state
         if own := state_in_name(entity.name, entity.type):
             return own
-        text = texts.get(doc, "")
+        text = self.texts.get(doc, "")
         if entity.type != "official" and (linked := linked_state(entity.name, text)):
             return linked
         place = place_of(entity)
@@ -341,28 +345,26 @@ def resolve_entities(
             return linked
         candidates = county_states(place)
         if len(candidates) > 1:
-            candidates = candidates & context.get(doc, frozenset())
+            candidates = candidates & self.states_of(doc)
         return next(iter(candidates)) if len(candidates) == 1 else None
 
-    done: dict[tuple[Entity, str], Entity] = {}  # each mention is qualified once
+    def qualified(self, entity: Entity, doc: str) -> Entity:
+        if (entity, doc) not in self._done:
+            self._done[entity, doc] = self._qualify(entity, doc)
+        return self._done[entity, doc]
 
-    def qualified(entity: Entity, doc: str) -> Entity:
-        if (entity, doc) not in done:
-            done[entity, doc] = qualify(entity, doc)
-        return done[entity, doc]
-
-    def qualify(entity: Entity, doc: str) -> Entity:
+    def _qualify(self, entity: Entity, doc: str) -> Entity:
         """Names that only make sense within a state take the one its article names:
         "SB 54" -> "California SB 54 (2017)", "the state Senate" -> "New Mexico Senate",
         "California's sanctuary state law" -> the same law."""
         if entity.type in TARGET_KINDS:
-            law = _law_of(entity.name, the_state(doc))
+            law = _law_of(entity.name, self.the_state(doc))
             if law is not None:
                 return replace(
                     entity, name=law.name, type="law", aliases=(entity.name,), state=law.state
                 )
-            bill = bill_number(entity.name) or _bill_named_as(entity.name, texts.get(doc, ""))
-            state = state_in_name(entity.name, "law") or the_state(doc)
+            bill = bill_number(entity.name) or _bill_named_as(entity.name, self.texts.get(doc, ""))
+            state = state_in_name(entity.name, "law") or self.the_state(doc)
             if bill and state:
                 return replace(entity, name=f"{state} {bill}", aliases=(entity.name,), state=state)
             return entity
@@ -380,8 +382,8 @@ def resolve_entities(
                     state=state,
                     aliases=(entity.name,) if entity.name != state else (),
                 )
-            return replace(entity, state=mention_state(entity, doc))
-        state = the_state(doc)
+            return replace(entity, state=self.mention_state(entity, doc))
+        state = self.the_state(doc)
         if state and entity.type == "government_body" and bare in STATE_BODIES:
             return replace(entity, name=f"{state} {bare}", aliases=(entity.name,), state=state)
         if (
@@ -394,7 +396,32 @@ def resolve_entities(
             return replace(entity, affiliation=home, leads=True)
         if entity.type == "official":
             return entity
-        return replace(entity, state=mention_state(entity, doc))
+        return replace(entity, state=self.mention_state(entity, doc))
+
+
+def resolve_entities(
+    stances: list[Stance],
+    base_iri: str = DEFAULT_BASE_IRI,
+    texts: dict[str, str] | None = None,
+    mentions: Mentions | None = None,
+) -> Resolution:
+    """Resolve every actor, target and linked body across the corpus.
+
+    `texts` (doc -> article text) give each article's context: the states it names, and
+    what it writes after a name ("Orange County, Calif."). An entity's state comes only from
+    its own name, an explicit link (the state written after it; the county it is or
+    serves, when only one state has a county of that name, or only one of those states is
+    named in the article; the jurisdiction it serves) or, for a state's bill number, body
+    or governor, from the one state its article names. A fact the mentions of one entity
+    disagree on (two states) is left out and reported in `conflicts`. `mentions`: what was
+    worked out of each article already (see Mentions).
+    """
+    mentions = Mentions(texts) if mentions is None else mentions
+    texts = texts or {}
+    mentions.know(texts)
+    qualified = mentions.qualified
+    lexicon = load_lexicon()
+    known_by_name = {k.name: k for k in lexicon.known}
 
     plain = {doc: text.replace("’", "'") for doc, text in texts.items()}
     corpus = "\n".join(plain.values())
