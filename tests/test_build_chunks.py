@@ -288,3 +288,22 @@ def test_a_file_the_other_process_cannot_write_is_named(corpus, tmp_path):
     writer.write(folder, rdf.DEFAULT_BASE_IRI, keys, nowhere, tmp_path / "x.trig")
     with pytest.raises(FilesError, match=f"cannot write {nowhere}: No such file or directory"):
         writer.result()
+
+
+def test_a_rebuild_where_no_graph_changed_shares_the_current_files(corpus, tmp_path):
+    out, fresh = tmp_path / "graph", tmp_path / "fresh"
+    first = build([corpus], out, options=RULES)
+    before = (out / "current").resolve()
+    again = build([corpus], out, options=RULES)
+    after = (out / "current").resolve()
+    assert after != before and again.store_updated and again.view_reused
+    for name in ("stancegraph.ttl", "stancegraph.trig"):
+        assert (after / name).stat().st_ino == (before / name).stat().st_ino
+    counts = ("triples", "stances", "entities", "store_statements")
+    assert [getattr(again, c) for c in counts] == [getattr(first, c) for c in counts]
+
+    (after / "stancegraph.trig").unlink()  # a file gone: this build writes its own
+    third = build([corpus], out, options=RULES)
+    assert [getattr(third, c) for c in counts] == [getattr(first, c) for c in counts]
+    build([corpus], fresh, options=RULES, cache=False)
+    _same_files(out, fresh)

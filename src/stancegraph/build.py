@@ -17,6 +17,7 @@ import gc
 import importlib
 import json
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -481,6 +482,20 @@ def _write(
     )
     keys = chunk_cache.keys  # what each named graph of the store is made from
     previous = _previous_store(out, keys) if kept else None
+    if previous is not None and not previous[1] and not previous[2]:
+        # the store holds just these graphs, so the current files are what this build
+        # would write: the new generation shares them (a generation never changes)
+        counts = _files_kept(out, folder, report)
+        if counts is not None:
+            if files is not None:
+                files.stop()
+            _write_store(folder, out, report, assembly, previous)
+            view = _view_cache(out)
+            _write_view(folder, out, report, view, keys)
+            report.view_reused = view.hits > 0
+            report.triples, report.store_statements = counts.triples, counts.quads
+            report.stances, report.entities = counts.stances, counts.entities
+            return report, chunk_cache
     aside = None
     if previous is not None and chunk_cache.writable:
         # the store takes only the graphs that changed; the files, which need the whole
@@ -517,6 +532,30 @@ def _write(
     report.triples, report.store_statements = counts.triples, counts.quads
     report.stances, report.entities = counts.stances, counts.entities
     return report, chunk_cache
+
+
+def _files_kept(out: Path, folder: Path, report: BuildReport) -> Counts | None:
+    """The current generation's Turtle and TriG files, linked into `folder` (copied where
+    links cannot be made), and their Counts from the store record; None when the record
+    has no counts or a file is missing (nothing is left in `folder` then)."""
+    try:
+        record = json.loads((out / CACHE_DIR / STORE_RECORD).read_bytes())
+        counts = Counts(*(int(record[k]) for k in ("triples", "statements", "stances",
+                                                    "entities")))  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    current = (out / CURRENT).resolve()
+    try:
+        for name in (TURTLE_FILE, TRIG_FILE):
+            try:
+                os.link(current / name, folder / name)
+            except OSError:
+                shutil.copyfile(current / name, folder / name)
+    except OSError:
+        for name in (TURTLE_FILE, TRIG_FILE):
+            (folder / name).unlink(missing_ok=True)
+        return None
+    return counts
 
 
 def _write_graph_files(folder: Path, assembly: chunks.Assembly) -> None:
@@ -616,7 +655,8 @@ def _keep_store_record(out: Path, report: BuildReport, keys: dict[str, str]) -> 
     if report.generation is None or report.store_statements is None:
         return
     record = {"format": 1, "generation": report.generation.name, "graphs": keys,
-              "statements": report.store_statements}  # fmt: skip
+              "statements": report.store_statements, "triples": report.triples,
+              "stances": report.stances, "entities": report.entities}  # fmt: skip
     path = out / CACHE_DIR / STORE_RECORD
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,10 +20,10 @@ FilesError, with the file named.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from dataclasses import dataclass
 from pathlib import Path
 
+from stancegraph import spawn
 from stancegraph.files import cannot_write
 
 
@@ -49,10 +49,10 @@ class GraphFiles:
 
     @classmethod
     def start(cls) -> GraphFiles:
-        ctx = mp.get_context("spawn")  # nothing inherited: its memory is its own
+        ctx = spawn.context()  # nothing inherited: its memory is its own
         conn, child = ctx.Pipe()
         process = ctx.Process(target=_main, args=(child,), daemon=True)
-        process.start()
+        spawn.start(process)
         child.close()
         return cls(process, conn)
 

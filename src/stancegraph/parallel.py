@@ -25,7 +25,6 @@ import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
-import multiprocessing as mp
 import os
 import time
 import traceback
@@ -36,7 +35,7 @@ from importlib import resources
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from stancegraph import __version__
+from stancegraph import __version__, spawn
 from stancegraph.extract import DEFAULT_EXTRACTOR
 from stancegraph.model import Article, Stance
 from stancegraph.prepare import DEFAULT_MAX_CHARS, extract_article
@@ -237,7 +236,7 @@ class _Worker:
             args=(child, options.extractor, options.max_chars, options.model),
             daemon=True,
         )
-        self.process.start()
+        spawn.start(self.process)
         child.close()
         self.ready = False
         self.job: int | None = None  # index of the article it is extracting
@@ -292,7 +291,7 @@ class Standby:
 
 
 def _context():
-    return mp.get_context("spawn")  # a fresh interpreter: nothing inherited, memory its own
+    return spawn.context()  # a fresh interpreter: nothing inherited, memory its own
 
 
 def _on_workers(
