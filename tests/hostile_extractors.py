@@ -21,3 +21,13 @@ def hostile(articles):
     if "DIE" in text:
         os._exit(3)
     return []
+
+
+def report_modules(articles):
+    """No stances: fails, saying whether the worker imported click (the parent's main
+    module imports it; a worker should not import that module again)."""
+    import sys
+
+    if articles[0].doc == "warm-up":  # the worker's own first call, before any article
+        return []
+    raise RuntimeError(f"click imported: {'click' in sys.modules}")

@@ -219,6 +219,23 @@ def test_a_standby_that_no_article_needs_is_stopped():
     assert not any(p.is_alive() for p in processes) and len(standby) == 0
 
 
+def test_workers_do_not_import_the_main_module_again(tmp_path):
+    (tmp_path / "main_probe.py").write_text(
+        "import click  # as the command line does\n"
+        "from stancegraph.model import Article\n"
+        "from stancegraph.parallel import Options, extract_all\n"
+        "if __name__ == '__main__':\n"
+        "    options = Options(extractor='hostile_extractors:report_modules', workers=1)\n"
+        "    (outcome,) = extract_all([Article(doc='a.txt', text='x')], options)\n"
+        "    print(outcome.problem)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(tmp_path)])}
+    result = subprocess.run([sys.executable, "-m", "main_probe"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "RuntimeError: click imported: False" in result.stdout
+
+
 def test_workers_that_overrun_memory_or_die_are_replaced_and_the_articles_reported():
     texts = ["fine one", "EAT", "fine two", "DIE", "fine three", "SLEEP", "fine four"]
     articles = [Article(doc=f"{i}.txt", text=t) for i, t in enumerate(texts)]
