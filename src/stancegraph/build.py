@@ -464,7 +464,7 @@ def _write(
     (writer.py): when the store is a copy of the last one with the changed graphs replaced,
     by another process (graphfiles.py) while this one writes the store and the view. A graph
     rdflib would write otherwise (blank nodes, ...) makes the build write everything with
-    rdflib, as before. `files`: that process, started already (stopped here if not used)."""
+    rdflib, as before. `files`: that process, started already (the caller stops it)."""
     kept = chunk_cache is not None
     if chunk_cache is None:
         chunk_cache = chunks.ChunkCache(None, base_iri)
@@ -482,51 +482,41 @@ def _write(
     )
     keys = chunk_cache.keys  # what each named graph of the store is made from
     previous = _previous_store(out, keys) if kept else None
+    counts = None
     if previous is not None and not previous[1] and not previous[2]:
         # the store holds just these graphs, so the current files are what this build
         # would write: the new generation shares them (a generation never changes)
-        counts = _files_kept(out, folder, report)
-        if counts is not None:
-            if files is not None:
-                files.stop()
-            _write_store(folder, out, report, assembly, previous)
-            view = _view_cache(out)
-            _write_view(folder, out, report, view, keys)
-            report.view_reused = view.hits > 0
-            report.triples, report.store_statements = counts.triples, counts.quads
-            report.stances, report.entities = counts.stances, counts.entities
-            return report, chunk_cache
-    aside = None
-    if previous is not None and chunk_cache.writable:
+        counts = _files_kept(out, folder)
+    writer = None
+    if counts is None and previous is not None and chunk_cache.writable:
         # the store takes only the graphs that changed; the files, which need the whole
         # graph, are put together by another process meanwhile
-        aside = files
-        if aside is None:
+        writer = files
+        if writer is None:
             with contextlib.suppress(OSError):  # no process to be had: written here, below
-                aside = GraphFiles.start()
-    elif files is not None:
+                writer = GraphFiles.start()
+    if files is not None and writer is not files:
         files.stop()
-    if aside is not None:
+    if writer is not None:
         graphs = [k for g, k in keys.items() if g != str(rdf.ONTOLOGY_GRAPH)]
-        aside.write(chunk_cache.folder, base_iri, graphs, folder / TURTLE_FILE, folder / TRIG_FILE)
-    else:
+        writer.write(chunk_cache.folder, base_iri, graphs, folder / TURTLE_FILE, folder / TRIG_FILE)
+    elif counts is None:
         _write_graph_files(folder, assembly)
     try:
         _write_store(folder, out, report, assembly, previous)
         view = _view_cache(out) if kept else None
         _write_view(folder, out, report, view, keys)
         report.view_reused = view is not None and view.hits > 0
-        counts = None
-        if aside is not None:
+        if writer is not None:
             try:
-                counts = aside.result()
+                counts = writer.result()
             except FilesError as err:
                 raise BuildError(str(err)) from None
             if counts is None:  # it could not: here, then
                 _write_graph_files(folder, assembly)
     finally:
-        if aside is not None:
-            aside.stop()
+        if writer is not None:
+            writer.stop()
     if counts is None:
         counts = Counts(assembly.triples, assembly.quads, assembly.stances, assembly.entities)
     report.triples, report.store_statements = counts.triples, counts.quads
@@ -534,7 +524,7 @@ def _write(
     return report, chunk_cache
 
 
-def _files_kept(out: Path, folder: Path, report: BuildReport) -> Counts | None:
+def _files_kept(out: Path, folder: Path) -> Counts | None:
     """The current generation's Turtle and TriG files, linked into `folder` (copied where
     links cannot be made), and their Counts from the store record; None when the record
     has no counts or a file is missing (nothing is left in `folder` then)."""
