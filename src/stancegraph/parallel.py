@@ -267,7 +267,7 @@ class Standby:
 
     def __init__(self, options: Options, count: int = 1):
         self.options = options
-        self._workers = [_Worker(_context(), options) for _ in range(count)]
+        self._workers = [_Worker(spawn.context(), options) for _ in range(count)]
 
     def __len__(self) -> int:
         return len(self._workers)
@@ -275,7 +275,7 @@ class Standby:
     def grow(self, count: int) -> None:
         """Start more workers, up to `count` in all."""
         while len(self._workers) < count:
-            self._workers.append(_Worker(_context(), self.options))
+            self._workers.append(_Worker(spawn.context(), self.options))
 
     def take(self, count: int) -> list[_Worker]:
         """Up to `count` of the workers, for the caller to run; the others are stopped."""
@@ -290,15 +290,11 @@ class Standby:
         self.take(0)
 
 
-def _context():
-    return spawn.context()  # a fresh interpreter: nothing inherited, memory its own
-
-
 def _on_workers(
     articles: Iterable[Article], options: Options, standby: Standby | None = None
 ) -> Iterator[Outcome]:
     """N local processes, one article at a time each; budgets checked every POLL seconds."""
-    ctx = _context()
+    ctx = spawn.context()
     workers = [] if standby is None else standby.take(options.workers)
     workers += [_Worker(ctx, options) for _ in range(options.workers - len(workers))]
     pending = iter(enumerate(articles))
