@@ -307,3 +307,13 @@ def test_a_rebuild_where_no_graph_changed_shares_the_current_files(corpus, tmp_p
     assert [getattr(third, c) for c in counts] == [getattr(first, c) for c in counts]
     build([corpus], fresh, options=RULES, cache=False)
     _same_files(out, fresh)
+
+
+def test_a_files_process_that_is_gone_leaves_the_files_to_the_build(tmp_path):
+    from stancegraph.graphfiles import GraphFiles
+
+    writer = GraphFiles.start()
+    writer._process.kill()  # as the kernel would, out of memory
+    writer._process.join()
+    writer.write(tmp_path, rdf.DEFAULT_BASE_IRI, [], tmp_path / "a.ttl", tmp_path / "a.trig")
+    assert writer.result() is None and not list(tmp_path.iterdir())

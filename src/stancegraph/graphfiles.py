@@ -61,7 +61,10 @@ class GraphFiles:
     ) -> None:
         """Start writing the Turtle and TriG files from the chunks of `keys` (every article
         graph's, in any order) in `cache_folder`."""
-        self._conn.send((str(cache_folder), base_iri, list(keys), str(turtle), str(trig)))
+        try:
+            self._conn.send((str(cache_folder), base_iri, list(keys), str(turtle), str(trig)))
+        except OSError:  # the process is gone: result() says so, and the build writes them
+            self.stop()
 
     def result(self) -> Counts | None:
         """Wait for the files: their Counts, or None when they were not written (the caller
