@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from rdflib import Dataset, Literal, URIRef
 
@@ -483,10 +484,11 @@ def _write(
     keys = chunk_cache.keys  # what each named graph of the store is made from
     previous = _previous_store(out, keys) if kept else None
     counts = None
-    if previous is not None and not previous[1] and not previous[2]:
+    if previous is not None and previous.unchanged and previous.counts is not None:
         # the store holds just these graphs, so the current files are what this build
         # would write: the new generation shares them (a generation never changes)
-        counts = _files_kept(out, folder)
+        if _current_files_linked(out, folder):
+            counts = previous.counts
     writer = None
     if counts is None and previous is not None and chunk_cache.writable:
         # the store takes only the graphs that changed; the files, which need the whole
@@ -524,16 +526,9 @@ def _write(
     return report, chunk_cache
 
 
-def _files_kept(out: Path, folder: Path) -> Counts | None:
-    """The current generation's Turtle and TriG files, linked into `folder` (copied where
-    links cannot be made), and their Counts from the store record; None when the record
-    has no counts or a file is missing (nothing is left in `folder` then)."""
-    try:
-        record = json.loads((out / CACHE_DIR / STORE_RECORD).read_bytes())
-        counts = Counts(*(int(record[k]) for k in ("triples", "statements", "stances",
-                                                    "entities")))  # fmt: skip
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+def _current_files_linked(out: Path, folder: Path) -> bool:
+    """Whether the current generation's Turtle and TriG files are now in `folder` too
+    (linked, or copied where links cannot be made); when not, nothing is left there."""
     current = (out / CURRENT).resolve()
     try:
         for name in (TURTLE_FILE, TRIG_FILE):
@@ -544,8 +539,8 @@ def _files_kept(out: Path, folder: Path) -> Counts | None:
     except OSError:
         for name in (TURTLE_FILE, TRIG_FILE):
             (folder / name).unlink(missing_ok=True)
-        return None
-    return counts
+        return False
+    return True
 
 
 def _write_graph_files(folder: Path, assembly: chunks.Assembly) -> None:
@@ -558,7 +553,7 @@ def _write_store(
     out: Path,
     report: BuildReport,
     assembly: chunks.Assembly,
-    previous: tuple[Path, list[str], list[str]] | None,
+    previous: PreviousStore | None,
 ) -> None:
     """store/: a copy of the current store with the graphs that changed (`previous`: see
     _previous_store), or a fresh one."""
@@ -566,8 +561,9 @@ def _write_store(
 
     try:
         if previous is not None:
-            path, drop, add = previous
-            store.update_copy(path, folder / STORE_DIR, drop, assembly.nquads(add))
+            store.update_copy(
+                previous.path, folder / STORE_DIR, previous.drop, assembly.nquads(previous.add)
+            )
             report.store_updated = True
         else:
             store.write_nquads(assembly.nquads(), folder / STORE_DIR)
@@ -584,9 +580,21 @@ def _view_cache(out: Path) -> chunks.ViewCache:
 UPDATE_SHARE = 0.25  # above this share of graphs changed, the store is loaded afresh
 
 
-def _previous_store(out: Path, keys: dict[str, str]) -> tuple[Path, list[str], list[str]] | None:
-    """(the current store, the graphs to drop from a copy of it, those to add) when the
-    current generation's store is the one the last build wrote (STORE_RECORD) and still
+class PreviousStore(NamedTuple):
+    """The current store, as the last build recorded it (STORE_RECORD)."""
+
+    path: Path
+    drop: list[str]  # the graphs to drop from a copy of it
+    add: list[str]  # and those to add
+    counts: Counts | None  # what its graph holds (None in a record without them)
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.drop and not self.add
+
+
+def _previous_store(out: Path, keys: dict[str, str]) -> PreviousStore | None:
+    """The current store when it is the one the last build wrote (STORE_RECORD) and still
     holds just that (the same named graphs, as many statements), and few graphs changed."""
     from stancegraph import store
 
@@ -607,9 +615,16 @@ def _previous_store(out: Path, keys: dict[str, str]) -> tuple[Path, list[str], l
             return None
         if store.fingerprint(current / STORE_DIR) != (sorted(before), count):
             return None  # changed since (analyze --write, import-registry, ...)
+        try:
+            counts = Counts(*(int(record[k]) for k in COUNTED))
+        except (KeyError, TypeError, ValueError):
+            counts = None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return current / STORE_DIR, drop, add
+    return PreviousStore(current / STORE_DIR, drop, add, counts)
+
+
+COUNTED = ("triples", "statements", "stances", "entities")  # STORE_RECORD's, as in Counts
 
 
 def _while_extracting(
