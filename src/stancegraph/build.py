@@ -53,6 +53,7 @@ RECORD_FORMAT = 1
 CACHE_DIR = "cache"  # beside the generations: the extraction cache (cache.py)
 GRAPHS_CACHE = "graphs"  # in CACHE_DIR: each article's named graph as text (chunks.py)
 VIEW_CACHE = "view/view.json"  # in CACHE_DIR: what the current view was drawn from
+ROWS_CACHE = "rows"  # in CACHE_DIR: the rows the view read from each graph (graphrows.py)
 STORE_RECORD = "store/store.json"  # in CACHE_DIR: what the current store was made from
 GC_THRESHOLDS = (100_000, 50, 50)  # while a build runs (Python's default: 700, 10, 10)
 TOO_LONG = ("split", "skip")  # what to do with a text over Options.max_chars
@@ -507,7 +508,7 @@ def _write(
     try:
         _write_store(folder, out, report, assembly, previous)
         view = _view_cache(out) if kept else None
-        _write_view(folder, out, report, view, keys)
+        _write_view(folder, out, report, view, keys if kept else None)
         report.view_reused = view is not None and view.hits > 0
         if writer is not None:
             try:
@@ -723,12 +724,29 @@ def _write_view(
         write_atomic(folder / VIEW_FILE, same)
     else:
         try:
-            write_view(folder / STORE_DIR, folder / VIEW_FILE)
+            write_view(_view_rows(folder, out, statements), folder / VIEW_FILE)
         except OSError as err:
             raise BuildError(f"cannot write {folder / VIEW_FILE}: {err.strerror or err}") from None
         if key is not None:
             cache.put(key, folder / VIEW_FILE)
     report.files.append(out / VIEW_FILE)
+
+
+def _view_rows(folder: Path, out: Path, statements: dict | None):
+    """What the view is drawn from: the new store, or with `statements` (graph IRI -> chunk
+    key) the rows of its graphs, each read from the store only when its chunk is new
+    (graphrows.py)."""
+    if statements is None:
+        return folder / STORE_DIR
+    from stancegraph import graphrows, store, viz
+
+    rows = graphrows.RowsCache(out / CACHE_DIR / ROWS_CACHE, viz.VIEW_QUERIES)
+    try:
+        view_rows = rows.rows(store.open_store(folder / STORE_DIR), statements)
+    except store.StoreError as err:
+        raise BuildError(str(err)) from None
+    rows.keep_only_used()
+    return view_rows
 
 
 def _write_file(path: Path, write: Callable) -> None:

@@ -20,6 +20,7 @@ FilesError, with the file named.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +89,9 @@ class GraphFiles:
 
 
 def _main(conn) -> None:
+    # no cycle collection: the process does one job and is killed, and each collection
+    # walks every list of the chunks read so far (2.6 s of 3.1 s reading 2,000 chunks)
+    gc.disable()
     from stancegraph import chunks  # loaded while the build resolves and updates its store
 
     try:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from stancegraph import store as sgstore
+from stancegraph import graphrows
 
 SG = "https://w3id.org/stancegraph/ns#"
 
@@ -147,10 +147,21 @@ def local_name(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
+# every query `load` reads the store with
+QUERIES = (STANCES_QUERY, CLASS_QUERY, ENTITY_QUERY)
+
+
+def rows_of(source) -> graphrows.Rows:
+    """A pyoxigraph store's rows, or `source` itself when it gives rows (graphrows.Rows)."""
+    return source if hasattr(source, "select") else graphrows.StoreRows(source)
+
+
 def load(store) -> GraphData:
-    """Read stances and entities from a pyoxigraph store (see `stancegraph.store`)."""
+    """Read stances and entities from a pyoxigraph store (see `stancegraph.store`), or from
+    the rows of one (graphrows.Rows)."""
+    source = rows_of(store)
     by_iri: dict[str, StanceRow] = {}
-    for row in sgstore.select(store, STANCES_QUERY):
+    for row in source.select(STANCES_QUERY):
         iri = row["stance"]
         polarity = local_name(row["polarity"] or "").lower()
         if polarity not in SIGN:
@@ -179,7 +190,7 @@ def load(store) -> GraphData:
         if old is None or _row_key(candidate) < _row_key(old):
             by_iri[iri] = candidate
     data = GraphData(stances=[by_iri[k] for k in sorted(by_iri)])
-    _read_entities(store, data)
+    _read_entities(source, data)
     return data
 
 
@@ -187,13 +198,13 @@ def _row_key(s: StanceRow) -> tuple:
     return tuple("" if v is None else str(v) for v in vars(s).values())
 
 
-def _read_entities(store, data: GraphData) -> None:
+def _read_entities(source: graphrows.Rows, data: GraphData) -> None:
     entities: dict[str, dict] = defaultdict(dict)
     broader: dict[str, set[str]] = defaultdict(set)
     classes: dict[str, set[str]] = defaultdict(set)
-    for row in sgstore.select(store, CLASS_QUERY):
+    for row in source.select(CLASS_QUERY):
         classes[row["e"]].add(row["cls"][len(SG) :])
-    for row in sgstore.select(store, ENTITY_QUERY):
+    for row in source.select(ENTITY_QUERY):
         e, p, o = row["e"], row["p"], row["o"]
         if p in LABEL_PROPS:
             # rdfs:label and skos:prefLabel agree by construction; keep the smallest for

@@ -44,7 +44,7 @@ import networkx as nx
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from stancegraph import analyze, graphviews, places
+from stancegraph import analyze, graphrows, graphviews, places
 from stancegraph import store as sgstore
 
 SG = "https://w3id.org/stancegraph/ns#"
@@ -193,21 +193,30 @@ class ViewReport:
 # ---------------------------------------------------------------- graph -> view model
 
 
-def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
+# every query `read_view` reads the store with (graphrows.py keeps their rows per graph)
+VIEW_QUERIES = (
+    *graphviews.QUERIES, TYPES_QUERY, LABELS_QUERY, SOURCES_QUERY, SOURCE_TYPES_QUERY,
+    REGISTRY_QUERY, ORG_QUERY,
+)  # fmt: skip
+
+
+def read_view(store, title: str = "stancegraph") -> dict:
     """The whole graph as a view model:
     {"title", "scope", "focus", "nodes", "edges", "broader", "changes"}.
 
     Nodes are the entities that take or receive a stance, plus the bodies officials
     lead or sit on; edges group the stances by (actor, target, polarity). Stances are
     read from the stance nodes (never from the direct triples, which a store may also
-    hold in their broader form), once each whatever graph holds them.
+    hold in their broader form), once each whatever graph holds them. `store`: a pyoxigraph
+    store, or the rows of one (graphrows.Rows).
     """
+    store = graphviews.rows_of(store)
     data = graphviews.load(store)
     types: dict[str, set[str]] = defaultdict(set)
-    for row in sgstore.select(store, TYPES_QUERY):
+    for row in store.select(TYPES_QUERY):
         types[row["e"]].add(row["type"])
     names: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in sgstore.select(store, LABELS_QUERY):
+    for row in store.select(LABELS_QUERY):
         if row["label"] is not None:
             names[row["e"]][row["p"].rsplit("#", 1)[-1]].add(row["label"])
     sources = _read_sources(store)
@@ -257,9 +266,7 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
                 "stances": items,
             }
         )
-    org_rows = sorted(
-        (row["person"], row["p"], row["body"]) for row in sgstore.select(store, ORG_QUERY)
-    )
+    org_rows = sorted((row["person"], row["p"], row["body"]) for row in store.select(ORG_QUERY))
     for person, prop, body in org_rows:
         if person == body:
             continue
@@ -301,12 +308,15 @@ def read_view(store: ox.Store, title: str = "stancegraph") -> dict:
     return view
 
 
-def _registry_items(store: ox.Store) -> list[tuple[tuple, dict]]:
+def _registry_items(store: graphrows.Rows) -> list[tuple[tuple, dict]]:
     """Each registry entry as a stance-like item (support: the agency joins, or has applied
     for, the program), keyed apart from the news stances so a registry fact is its own edge:
     (agency, program, "support", status) -> item. The sheet is its source; no quote."""
     out = []
-    for row in sgstore.select(store, REGISTRY_QUERY):
+    # in the order of their values, not the store's: an edge lists its items in this order
+    # where their dates, sheets and IRIs tie
+    rows = store.select(REGISTRY_QUERY)
+    for row in sorted(rows, key=lambda r: tuple((v is not None, v or "") for v in r.values())):
         status, relation = REGISTRY_STATUS.get(row["status"], ("", ""))
         if not status:
             continue
@@ -333,15 +343,15 @@ def _registry_items(store: ox.Store) -> list[tuple[tuple, dict]]:
     return out
 
 
-def _read_sources(store: ox.Store) -> dict[str, dict]:
+def _read_sources(store: graphrows.Rows) -> dict[str, dict]:
     """Source IRI -> its metadata and kind: "news" (a schema:NewsArticle) or "document"
     (anything else a stance is derived from, e.g. a registry spreadsheet)."""
     out: dict[str, dict] = {}
-    for row in sgstore.select(store, SOURCES_QUERY):
+    for row in store.select(SOURCES_QUERY):
         prev = out.get(row["source"])
         out[row["source"]] = row if prev is None else _least(prev, row)
     typed: dict[str, set[str]] = defaultdict(set)
-    for row in sgstore.select(store, SOURCE_TYPES_QUERY):
+    for row in store.select(SOURCE_TYPES_QUERY):
         typed[row["source"]].add(row["type"])
     for iri, row in out.items():
         kinds = typed.get(iri, set())
@@ -1075,18 +1085,21 @@ def _asset(name: str) -> str:
 
 
 def make_view(
-    graph: ox.Store | str | os.PathLike,
+    graph: ox.Store | graphrows.Rows | str | os.PathLike,
     *,
     focus: str | None = None,
     hops: int = 1,
     target: str | None = None,
     title: str = "stancegraph",
 ) -> dict:
-    """Open the graph (a store, a store directory, a graph folder or an RDF file) and cut
-    the view asked for. Raises ViewError or store.StoreError."""
+    """Open the graph (a store, a store directory, a graph folder or an RDF file, or the
+    rows of a store) and cut the view asked for. Raises ViewError or store.StoreError."""
     if focus is not None and target is not None:
         raise ViewError("give --focus or --target, not both")
-    store = graph if isinstance(graph, ox.Store) else sgstore.open_store(Path(graph))
+    if isinstance(graph, ox.Store | graphrows.GraphRows | graphrows.StoreRows):
+        store = graph
+    else:
+        store = sgstore.open_store(Path(graph))
     view = read_view(store, title=title)
     if focus is not None:
         view = focus_view(view, focus, hops)
@@ -1128,7 +1141,7 @@ def overview(view: dict, max_nodes: int | None = None) -> dict:
 
 
 def write_view(
-    graph: ox.Store | str | os.PathLike,
+    graph: ox.Store | graphrows.Rows | str | os.PathLike,
     out_file: str | os.PathLike,
     *,
     focus: str | None = None,
