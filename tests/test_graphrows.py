@@ -62,11 +62,8 @@ def _rows_files(out):
     return sorted((out / CACHE_DIR / ROWS_CACHE).glob("*.json"))
 
 
-def test_a_rebuild_reads_only_the_changed_graph_out_of_the_store(tmp_path, monkeypatch):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for text in sorted(SEEDS.glob("*.txt")):
-        (corpus / text.name).write_bytes(text.read_bytes())
+def test_a_rebuild_reads_only_the_changed_graph_out_of_the_store(seeds_copy, tmp_path, monkeypatch):
+    corpus = seeds_copy
     out = tmp_path / "graph"
     build([corpus], out, options=RULES)
     assert len(_rows_files(out)) == 6  # the five articles' graphs and the ontology's
@@ -85,11 +82,8 @@ def test_a_rebuild_reads_only_the_changed_graph_out_of_the_store(tmp_path, monke
     assert (out / "index.html").read_bytes() == (fresh / "index.html").read_bytes()
 
 
-def test_rows_that_do_not_read_back_are_read_from_the_store_again(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for text in sorted(SEEDS.glob("*.txt")):
-        (corpus / text.name).write_bytes(text.read_bytes())
+def test_rows_that_do_not_read_back_are_read_from_the_store_again(seeds_copy, tmp_path):
+    corpus = seeds_copy
     out = tmp_path / "graph"
     build([corpus], out, options=RULES)
     files = _rows_files(out)

@@ -118,7 +118,6 @@ class RowsCache:
         self.queries = list(queries)
         self.version = version(self.queries)
         self._ids = {q: hashlib.sha256(q.encode("utf-8")).hexdigest()[:12] for q in self.queries}
-        self.hits = 0
         self._used: set[str] = set()
 
     def _name(self, key: str) -> str:
@@ -160,7 +159,6 @@ class RowsCache:
                 missing.append(graph)
             else:
                 per_graph[graph] = cached
-                self.hits += 1
         if missing:
             every = len(missing) == len(keys)  # a fresh store: one pass over all of it
             read = read_by_graph(store, self.queries, None if every else missing)

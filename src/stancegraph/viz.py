@@ -1096,10 +1096,8 @@ def make_view(
     rows of a store) and cut the view asked for. Raises ViewError or store.StoreError."""
     if focus is not None and target is not None:
         raise ViewError("give --focus or --target, not both")
-    if isinstance(graph, ox.Store | graphrows.GraphRows | graphrows.StoreRows):
-        store = graph
-    else:
-        store = sgstore.open_store(Path(graph))
+    is_path = isinstance(graph, str | os.PathLike)
+    store = sgstore.open_store(Path(graph)) if is_path else graph
     view = read_view(store, title=title)
     if focus is not None:
         view = focus_view(view, focus, hops)
