@@ -207,6 +207,30 @@ def test_changed_position_is_a_surely_later_stance_of_the_other_side():
     assert _changes([_stance("support", other, "2018"), _stance("oppose", wso, "2019", 20)]) == []
 
 
+def test_changed_position_gives_one_row_per_change_not_per_pair_of_stances():
+    from conftest import MADE_UP_TEXT
+
+    from stancegraph.model import Entity
+
+    p287 = Entity("287(g) program", "program")
+    # for in 2016 and 2017, against in 2019 and 2020, for again in 2022: four pairs of
+    # stances on opposite sides, surely in order, but two changes
+    rows = _changes(
+        [
+            _stance("support", p287, "2017", 10),
+            _stance("oppose", p287, "2020", 30),
+            _stance("support", p287, "2016", 0),
+            _stance("oppose", p287, "2019-05", 20),
+            _stance("support", p287, "2022", 40),
+        ]
+    )
+    got = [(r["before"], r["beforeDate"], r["after"], r["afterDate"]) for r in rows]
+    # each change runs from the first stance of a side to the first of the other after it
+    assert got == [("for", "2016", "against", "2019-05"), ("against", "2019-05", "for", "2022")]
+    assert [r["beforeQuote"] for r in rows] == [MADE_UP_TEXT[0:10], MADE_UP_TEXT[20:30]]
+    assert [r["afterQuote"] for r in rows] == [MADE_UP_TEXT[20:30], MADE_UP_TEXT[40:50]]
+
+
 @pytest.fixture
 def listener():
     from test_server import Listener
