@@ -152,6 +152,33 @@ def test_unknown_acronym_resolves_to_the_name_it_spells_in_the_corpus():
     assert iris[0] == iris[1]
 
 
+def test_an_acronym_spells_the_same_names_looked_up_by_initials_as_tried_one_by_one():
+    from stancegraph.extract.coref import SpelledNames, spells
+
+    names = [
+        "Marlow County Sheriff's Office",
+        "Marlow Sheriff's Office",
+        "Los Angeles County Sheriff's Department",
+        "Los Angeles Sheriff's Department",
+        "Mecklenburg County Sheriff's Office",
+        "Immigration and Customs Enforcement",
+        "Department of Homeland Security",
+        "the Board of Supervisors",
+        "American Civil Liberties Union",
+        "Office",
+        "",
+        "Peñasco City Council",
+    ]
+    index = SpelledNames(names)
+    acronyms = ["MCSO", "MSO", "LASD", "LACSD", "ICE", "DHS", "BS", "ACLU", "O", "PCC", "X", ""]
+    found = 0
+    for acronym in acronyms:
+        want = {n for n in names if acronym and spells(acronym, n)}
+        assert index.spelled_by(acronym) == want, acronym
+        found += len(want)
+    assert found >= 9  # the cases do spell names, so the comparison has something to compare
+
+
 def test_a_wikidata_id_survives_resolution():
     # Wikidata ids are set only where the identity is certain (none is shipped yet: they
     # could not be checked offline); whatever sets one, resolution must keep it

@@ -44,7 +44,7 @@ from stancegraph.files import prune_folder, replace_file
 from stancegraph.model import Article, Stance
 from stancegraph.writer import INDENT, Unsupported, Writer, sort_objects, supported
 
-FORMAT = 2
+FORMAT = 3  # 3: the header names the graph and says whether it is empty
 SUFFIX = ".json"
 WRITE_BATCH = 2000  # subjects written at a time
 CODE = ("rdf.py", "writer.py", "chunks.py", "model.py", "ontology.ttl")  # what makes a chunk
@@ -71,23 +71,54 @@ def code_version() -> str:
 class Chunk:
     """One named graph: its IRI, the prefixes it uses, and its subjects, each as
     [IRI, text, [[predicate IRI, text, [object, ...]], ...]], an object [N-Triples, text]
-    (or [N-Triples] when its text is the same)."""
+    (or [N-Triples] when its text is the same).
 
-    __slots__ = ("graph", "label", "graph_prefix", "prefixes", "subjects")
+    A chunk read back from its file decodes its body only when something asks for more
+    than its graph and whether it is empty (both in the file's header): a rebuild's own
+    process reads every chunk to know what changed, and adds only the changed ones to
+    its store (decoding all 2,000 of a corpus took 0.8 s of a 9 s rebuild)."""
+
+    __slots__ = ("graph", "empty", "_body", "_parts")
 
     def __init__(self, graph, label, graph_prefix, prefixes, subjects):
         self.graph: str = graph
-        self.label: str = label
-        self.graph_prefix: str | None = graph_prefix
-        self.prefixes: list[str] = prefixes
-        self.subjects: list = subjects
+        self.empty: bool = not subjects
+        self._body: bytes | None = None
+        self._parts: tuple | None = (label, graph_prefix, prefixes, subjects)
+
+    @property
+    def label(self) -> str:
+        return self._decoded()[0]
+
+    @property
+    def graph_prefix(self) -> str | None:
+        return self._decoded()[1]
+
+    @property
+    def prefixes(self) -> list[str]:
+        return self._decoded()[2]
+
+    @property
+    def subjects(self) -> list:
+        return self._decoded()[3]
+
+    def _decoded(self) -> tuple:
+        if self._parts is None:
+            # the body's hash matched its header's (from_bytes), so it is what to_bytes
+            # wrote for this format: it decodes, and its parts have their types
+            graph, label, gp, prefixes, subjects = json.loads(self._body)
+            self._parts, self._body = (label, gp, prefixes, subjects), None
+        return self._parts
 
     def to_bytes(self, key: str) -> bytes:
-        """The chunk's file: a header line (the key, a hash of the rest), then the chunk."""
-        body = json.dumps([self.graph, self.label, self.graph_prefix, self.prefixes,
-                           self.subjects], ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+        """The chunk's file: a header line (the key, the graph, whether it is empty, a hash
+        of the rest), then the chunk."""
+        label, gp, prefixes, subjects = self._decoded()
+        body = json.dumps([self.graph, label, gp, prefixes, subjects],
+                          ensure_ascii=False, separators=(",", ":"))  # fmt: skip
         data = body.encode("utf-8")
-        header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(data).hexdigest()}
+        header = {"format": FORMAT, "key": key, "graph": self.graph, "empty": self.empty,
+                  "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
         return json.dumps(header).encode("utf-8") + b"\n" + data
 
     @classmethod
@@ -97,22 +128,20 @@ class Chunk:
         first, _, body = data.partition(b"\n")
         try:
             header = json.loads(first)
-            if not isinstance(header, dict) or header.get("key") != key:
-                return None
-            if header.get("format") != FORMAT:
-                return None
-            if header.get("sha256") != hashlib.sha256(body).hexdigest():
-                return None
-            graph, label, gp, prefixes, subjects = json.loads(body)
-        except (ValueError, TypeError):
+        except ValueError:
             return None
-        if not (isinstance(graph, str) and isinstance(label, str)):
+        if not isinstance(header, dict) or header.get("key") != key:
             return None
-        if not (gp is None or isinstance(gp, str)) or not _all_str(prefixes):
+        if header.get("format") != FORMAT or not isinstance(header.get("graph"), str):
             return None
-        if not isinstance(subjects, list):
+        if not isinstance(header.get("empty"), bool):
             return None
-        return cls(graph, label, gp, prefixes, subjects)
+        if header.get("sha256") != hashlib.sha256(body).hexdigest():
+            return None
+        chunk = cls.__new__(cls)
+        chunk.graph, chunk.empty = header["graph"], header["empty"]
+        chunk._body, chunk._parts = body, None
+        return chunk
 
 
 def make_chunk(graph: URIRef, triples: Iterable[tuple], writer: Writer) -> Chunk:
@@ -249,7 +278,7 @@ class ChunkCache:
                 self._write(key, chunk)
             else:
                 self.hits += 1
-            if chunk.subjects:
+            if not chunk.empty:
                 out.append(chunk)
                 self.keys[chunk.graph] = key
         self._read_ahead.clear()  # read ahead for articles changed or gone
@@ -506,10 +535,6 @@ def _statement(label: str, props: list, depth: int) -> str:
             parts += [more, obj[-1]]
     parts.append(" .\n")
     return "".join(parts)
-
-
-def _all_str(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 # ---------------------------------------------------------------- the view

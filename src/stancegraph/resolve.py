@@ -29,13 +29,17 @@ import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
-from stancegraph.extract.coref import spells
+from stancegraph.extract.coref import SpelledNames
 from stancegraph.extract.lexicon import load_lexicon
 from stancegraph.extract.mentions import STATE_ABBREVIATIONS, US_STATES
 from stancegraph.model import DEFAULT_BASE_IRI, Entity, Stance, slug
+
+# the slug of each name once per process: resolution makes one for every mention, of a
+# few thousand names (a rebuild spent a fifth of its resolution on them)
+_slug = lru_cache(maxsize=1 << 16)(slug)
 
 PLACE_ABBREVIATIONS = {
     r"\bl\.?\s?a\.?(?=\s|$)": "los angeles",
@@ -485,14 +489,13 @@ def resolve_entities(
 
     spelled: dict[str, set[str]] = {}  # acronym -> the names of the corpus it spells
 
+    @cache
+    def spellable() -> SpelledNames:  # made when the first acronym is met
+        return SpelledNames(n for counter in names.values() for n in counter if not n.isupper())
+
     def spelled_by(acronym: str) -> set[str]:
         if acronym not in spelled:
-            spelled[acronym] = {
-                n
-                for counter in names.values()
-                for n in counter
-                if not n.isupper() and spells(acronym, n)
-            }
+            spelled[acronym] = spellable().spelled_by(acronym)
         return spelled[acronym]
 
     resolved: dict[tuple[Entity, str], Entity | None] = {}  # each mention resolved once
@@ -537,7 +540,7 @@ def resolve_entities(
         jurisdiction = canonical(entity.jurisdiction or served_jurisdiction(best, entity.type), doc)
         if state is None and jurisdiction is not None:
             state = jurisdiction.state  # what serves a county lies in the county's state
-        iri = base_iri + slug(f"{best} {state}" if "@" in key else best)
+        iri = base_iri + _slug(f"{best} {state}" if "@" in key else best)
         return replace(
             entity,
             name=best,
