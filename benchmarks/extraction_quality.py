@@ -65,6 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv", type=int, metavar="K", help="K-fold held-out cross-validation")
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     parser.add_argument("--extractor", choices=("learned", "rules", "combined"), default="learned")
+    parser.add_argument(
+        "--choose-c",
+        type=float,
+        nargs="+",
+        metavar="C",
+        help="with --cv: choose the penalty C among these inside each fold's training "
+        "articles (nested cross-validation), instead of the shipped value",
+    )
     args = parser.parse_args(argv)
     if args.cv:
         return cross_validation(args)
@@ -102,7 +110,7 @@ def cross_validation(args) -> int:
         print(f"extraction_quality: {err}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    cv = ev.cross_validate(items, scorer, args.extractor, args.cv)
+    cv = ev.cross_validate(items, scorer, args.extractor, args.cv, choose=args.choose_c)
     seconds = time.perf_counter() - t0
     preds = cv.evaluation.predictions
     if args.json:
@@ -111,6 +119,7 @@ def cross_validation(args) -> int:
                 {
                     "extractor": args.extractor,
                     "folds": [c.to_dict() for c in cv.per_fold()],
+                    "chosen_c": cv.chosen,
                     "pooled": cv.evaluation.pooled().to_dict(),
                     "by_folder": {
                         source: cv.evaluation.pooled(
@@ -128,7 +137,8 @@ def cross_validation(args) -> int:
     print(f"== {args.extractor} extractor, {args.cv}-fold cross-validation by article")
     print(f"   {len(items)} articles, {sum(len(i.gold) for i in items)} gold stances")
     for k, c in enumerate(cv.per_fold()):
-        print(f"  fold {k}: " + _prf(c.to_dict()))
+        chose = f"  (chose C {cv.chosen[k]:g})" if cv.chosen else ""
+        print(f"  fold {k}: " + _prf(c.to_dict()) + chose)
     print("\n== pooled by folder (dev: read while the rules and lexicons were written)")
     for source in sorted({i.source for i in items}):
         docs = [i.article.doc for i in items if i.source == source]

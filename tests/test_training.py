@@ -282,3 +282,36 @@ def test_the_cross_validation_harness_prints_its_last_line(tmp_path):
     assert sum(line.startswith("  fold ") for line in lines) == 2
     tail = lines[-1].split("(")[1]
     assert tail.endswith(f"/{sum(len(g) for g in GOLD.values())})")  # every gold entry counted
+
+
+def test_nested_cross_validation_uses_the_penalty_each_fold_chose(tmp_path):
+    """--choose-c: each outer fold's training articles choose C by an inner search, and the
+    chosen C is what that fold's model is fitted with: two grids of one C each give the
+    folds different models, and the shipped C chosen alone gives the plain figures."""
+    from stancegraph import evaluate as ev
+
+    score = DEV / "score.py"
+    if not score.is_file():
+        pytest.skip("the dev set's score.py (../shared/dev) is not beside this clone")
+    items = training.read_annotated([write_corpus(tmp_path / "dev")])
+    scorer = ev.load_scorer(score)
+
+    def found(cv):
+        return [
+            (p.doc, p.actor, p.target, p.stance, p.confidence) for p in cv.evaluation.predictions
+        ]
+
+    strong = ev.cross_validate(items, scorer, "learned", 2, choose=[1e-6], inner_k=2)
+    weak = ev.cross_validate(items, scorer, "learned", 2, choose=[100.0], inner_k=2)
+    assert strong.chosen == [1e-6, 1e-6] and weak.chosen == [100.0, 100.0]
+    assert found(strong) != found(weak)
+    both = ev.cross_validate(items, scorer, "learned", 2, choose=[1e-6, 100.0], inner_k=2)
+    assert set(both.chosen) <= {1e-6, 100.0}
+    for k, c in enumerate(both.chosen):  # each fold's stances are those of its chosen C
+        one = strong if c == 1e-6 else weak
+        in_fold = [f for f in found(both) if both.folds[f[0]] == k]
+        assert in_fold == [f for f in found(one) if one.folds[f[0]] == k]
+    plain = ev.cross_validate(items, scorer, "learned", 2)
+    assert plain.chosen is None
+    fixed = ev.cross_validate(items, scorer, "learned", 2, choose=[training.REGULARISATION])
+    assert found(fixed) == found(plain)

@@ -512,6 +512,7 @@ class CrossValidation:
     evaluation: Evaluation
     folds: dict[str, int]  # doc -> fold
     gold: dict[str, list[dict]]
+    chosen: list[float] | None = None  # the penalty each fold's training articles chose
 
     def per_fold(self) -> list[Counts]:
         out = [Counts() for _ in range(max(self.folds.values(), default=-1) + 1)]
@@ -520,11 +521,17 @@ class CrossValidation:
         return out
 
 
-def cross_validate(items, scorer, extractor: str = "learned", k: int = 5, docs=None):
+def cross_validate(
+    items, scorer, extractor: str = "learned", k: int = 5, docs=None, choose=None, inner_k=4
+):
     """Train on k-1 folds, extract the held-out one, for every fold; pool the held-out
     predictions and score them with the scorer's own matching. The rule-based extractor
     needs no training: its held-out figure is its score on each fold. Each fold's
-    stances are resolved together, as `stancegraph extract` resolves what it prints."""
+    stances are resolved together, as `stancegraph extract` resolves what it prints.
+
+    `choose`: penalty strengths C to choose from inside each fold's training articles
+    (an inner `inner_k`-fold search, best pooled F1, ties to the first), so that the
+    choice itself is scored on articles it never saw (nested cross-validation)."""
     from stancegraph.extract import combine, learned, training
     from stancegraph.extract.nlp import parse
     from stancegraph.extract.pipeline import article_stances
@@ -543,11 +550,16 @@ def cross_validate(items, scorer, extractor: str = "learned", k: int = 5, docs=N
             by_fold[folds[a.doc]].extend(rules[a.doc])
     else:
         cands = training.candidates_for(articles, docs)
+        chosen = [] if choose else None
         for fold in range(k):
             train_idx = [n for n, a in enumerate(articles) if folds[a.doc] != fold]
+            c = training.REGULARISATION
+            if choose:
+                c = _choose_penalty(items, cands, train_idx, scorer, choose, inner_k)
+                chosen.append(c)
             model = learned.StanceModel(
                 training.fit_calibrated(
-                    [cands[n] for n in train_idx], [items[n].gold for n in train_idx]
+                    [cands[n] for n in train_idx], [items[n].gold for n in train_idx], c=c
                 )
             )
             for n, a in enumerate(articles):
@@ -562,8 +574,40 @@ def cross_validate(items, scorer, extractor: str = "learned", k: int = 5, docs=N
         stances.extend(resolve(by_fold[fold], texts=texts))
     gold = {i.article.doc: i.gold for i in items}
     return CrossValidation(
-        extractor, evaluate(predictions_from(stances), gold, scorer), folds, gold
+        extractor,
+        evaluate(predictions_from(stances), gold, scorer),
+        folds,
+        gold,
+        chosen if extractor != "rules" else None,
     )
+
+
+def _choose_penalty(items, cands, train_idx, scorer, grid, inner_k: int) -> float:
+    """The C of `grid` whose models, trained on inner folds of the training articles,
+    score best (pooled F1) on the inner fold each left out."""
+    from stancegraph.extract import learned, training
+    from stancegraph.resolve import resolve
+
+    inner = folds_by_article([items[n] for n in train_idx], inner_k)
+    gold = {items[n].article.doc: items[n].gold for n in train_idx}
+    best: tuple[float, float] | None = None
+    for c in grid:
+        found: list[Stance] = []
+        for fold in range(inner_k):
+            fit_idx = [n for n in train_idx if inner[items[n].article.doc] != fold]
+            test_idx = [n for n in train_idx if inner[items[n].article.doc] == fold]
+            ts = training.labelled_set(
+                [cands[n] for n in fit_idx],
+                [training.label(cands[n], items[n].gold) for n in fit_idx],
+            )
+            model = learned.StanceModel(training.fit(ts, c))
+            stances = [s for n in test_idx for s in learned.stances(model, cands[n])]
+            texts = {items[n].article.doc: items[n].article.text for n in test_idx}
+            found.extend(resolve(stances, texts=texts))
+        f1 = evaluate(predictions_from(found), gold, scorer).pooled().f1
+        if best is None or f1 > best[0]:
+            best = (f1, c)
+    return best[1]
 
 
 def by_relation(cv: CrossValidation) -> list[dict]:

@@ -210,7 +210,10 @@ def _weights(lr, classes: list[str]) -> dict:
 
 
 def fit_calibrated(
-    cands: Sequence[ArticleCandidates], golds: Sequence[list[dict]], k: int = CALIBRATION_FOLDS
+    cands: Sequence[ArticleCandidates],
+    golds: Sequence[list[dict]],
+    k: int = CALIBRATION_FOLDS,
+    c: float = REGULARISATION,
 ) -> dict:
     """The model fitted on every article, with its confidence calibrated on held-out
     articles: the articles are split into k folds, a model trained on k-1 of them
@@ -222,7 +225,7 @@ def fit_calibrated(
     from stancegraph.extract import learned
 
     labels = [label(c, g) for c, g in zip(cands, golds, strict=True)]
-    model = fit(labelled_set(cands, labels))
+    model = fit(labelled_set(cands, labels), c)
     order = sorted(range(len(cands)), key=lambda n: cands[n].article.doc)
     fold = {n: rank % k for rank, n in enumerate(order)}
     raw, right = [], []
@@ -232,7 +235,7 @@ def fit_calibrated(
         if not train_idx or not test_idx:
             continue
         inner = learned.StanceModel(
-            fit(labelled_set([cands[n] for n in train_idx], [labels[n] for n in train_idx]))
+            fit(labelled_set([cands[n] for n in train_idx], [labels[n] for n in train_idx]), c)
         )
         for n in test_idx:
             for s in learned.stances(inner, cands[n]):
