@@ -539,6 +539,7 @@ def cross_validate(
 
     folds = folds_by_article(items, k)
     articles = [i.article for i in items]
+    chosen: list[float] | None = [] if choose and extractor != "rules" else None
     docs = docs if docs is not None else parse([a.text for a in articles])
     by_fold: dict[int, list[Stance]] = defaultdict(list)
     rules: dict[str, list[Stance]] = defaultdict(list)
@@ -550,11 +551,10 @@ def cross_validate(
             by_fold[folds[a.doc]].extend(rules[a.doc])
     else:
         cands = training.candidates_for(articles, docs)
-        chosen = [] if choose else None
         for fold in range(k):
             train_idx = [n for n, a in enumerate(articles) if folds[a.doc] != fold]
             c = training.REGULARISATION
-            if choose:
+            if chosen is not None:
                 c = _choose_penalty(items, cands, train_idx, scorer, choose, inner_k)
                 chosen.append(c)
             model = learned.StanceModel(
@@ -578,7 +578,7 @@ def cross_validate(
         evaluate(predictions_from(stances), gold, scorer),
         folds,
         gold,
-        chosen if extractor != "rules" else None,
+        chosen,
     )
 
 
@@ -590,16 +590,14 @@ def _choose_penalty(items, cands, train_idx, scorer, grid, inner_k: int) -> floa
 
     inner = folds_by_article([items[n] for n in train_idx], inner_k)
     gold = {items[n].article.doc: items[n].gold for n in train_idx}
+    labels = {n: training.label(cands[n], items[n].gold) for n in train_idx}  # whatever C
     best: tuple[float, float] | None = None
     for c in grid:
         found: list[Stance] = []
         for fold in range(inner_k):
             fit_idx = [n for n in train_idx if inner[items[n].article.doc] != fold]
             test_idx = [n for n in train_idx if inner[items[n].article.doc] == fold]
-            ts = training.labelled_set(
-                [cands[n] for n in fit_idx],
-                [training.label(cands[n], items[n].gold) for n in fit_idx],
-            )
+            ts = training.labelled_set([cands[n] for n in fit_idx], [labels[n] for n in fit_idx])
             model = learned.StanceModel(training.fit(ts, c))
             stances = [s for n in test_idx for s in learned.stances(model, cands[n])]
             texts = {items[n].article.doc: items[n].article.text for n in test_idx}

@@ -224,7 +224,7 @@ def fit_calibrated(
 
     from stancegraph.extract import learned
 
-    labels = [label(c, g) for c, g in zip(cands, golds, strict=True)]
+    labels = [label(cs, g) for cs, g in zip(cands, golds, strict=True)]
     model = fit(labelled_set(cands, labels), c)
     order = sorted(range(len(cands)), key=lambda n: cands[n].article.doc)
     fold = {n: rank % k for rank, n in enumerate(order)}
