@@ -128,6 +128,7 @@ def cross_validation(args) -> int:
                         for source in sorted({i.source for i in items})
                     },
                     "relations": ev.by_relation(cv),
+                    "reach": ev.by_reach(cv),
                     "calibration": [r.to_dict() for r in ev.calibration(preds)],
                     "seconds": round(seconds, 1),
                 },
@@ -149,6 +150,11 @@ def cross_validation(args) -> int:
             f"  {r['relation']:<16} recall {r['found']:>4}/{r['gold']:<4}"
             f" precision {r['correct']:>4}/{r['predicted']:<4}"
         )
+    if cv.reach is not None:
+        print("\n== gold stances by how the candidate pairs reach them (found / gold)")
+        for r in ev.by_reach(cv):
+            share = r["found"] / r["gold"]
+            print(f"  {r['reach']:<16} {r['found']:>4}/{r['gold']:<4} ({share:.0%})")
     _rows(
         "== calibration (confidence bin: stances, right, share right)",
         [r.to_dict() for r in ev.calibration(preds)],

@@ -4,6 +4,7 @@ shipped model, the matching rules that label training pairs, and the held-out fo
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 
@@ -280,8 +281,43 @@ def test_the_cross_validation_harness_prints_its_last_line(tmp_path):
     lines = out.getvalue().splitlines()
     assert lines[-1].startswith("cv: precision ") and " f1 " in lines[-1], lines[-1]
     assert sum(line.startswith("  fold ") for line in lines) == 2
+    start = lines.index("== gold stances by how the candidate pairs reach them (found / gold)")
+    rows = list(itertools.takewhile(lambda line: line.startswith("  "), lines[start + 1 :]))
+    counted = sum(int(row.split()[-2].split("/")[1]) for row in rows)
+    assert rows and counted == sum(len(g) for g in GOLD.values())  # each gold entry, once
     tail = lines[-1].split("(")[1]
     assert tail.endswith(f"/{sum(len(g) for g in GOLD.values())})")  # every gold entry counted
+
+
+def test_reach_says_which_gold_stances_the_candidates_can_find():
+    """Where recall is lost: a gold stance is reached when one candidate pair holds both its
+    actor and its target (by the kind of that target), else only one of them or neither."""
+    from stancegraph import evaluate as ev
+
+    text = (
+        "Sheriff Ann Holt said Monday that the Marlow County Sheriff's Office will not join "
+        "the 287(g) program.\n"
+        "The Dorset Police Department condemned the questioning of residents about "
+        "immigration status.\n"
+    )
+    gold = [
+        ("Marlow County Sheriff's Office", "287(g) program"),
+        ("Dorset Police Department", "questioning residents about immigration status"),
+        ("Dorset Police Department", "287(g) program"),  # named in the sentence before
+        ("Kent County Commission", "287(g) program"),
+        ("Marlow County Sheriff's Office", "Secure Communities"),
+        ("Nobody Named", "nothing said"),
+    ]
+    entries = [{"actor": a, "target": t, "stance": "oppose"} for a, t in gold]
+    cands = training.candidates_for([Article("a.txt", text)])[0].candidates
+    assert ev.reach_of(cands, entries, matching) == [
+        "gazetteer",
+        "phrase",
+        "implicit",
+        "target only",
+        "actor only",
+        "neither",
+    ]
 
 
 def test_nested_cross_validation_uses_the_penalty_each_fold_chose(tmp_path):

@@ -513,6 +513,7 @@ class CrossValidation:
     folds: dict[str, int]  # doc -> fold
     gold: dict[str, list[dict]]
     chosen: list[float] | None = None  # the penalty each fold's training articles chose
+    reach: dict[tuple[str, int], str] | None = None  # (doc, id(gold entry)) -> `reach_of`
 
     def per_fold(self) -> list[Counts]:
         out = [Counts() for _ in range(max(self.folds.values(), default=-1) + 1)]
@@ -540,6 +541,7 @@ def cross_validate(
     folds = folds_by_article(items, k)
     articles = [i.article for i in items]
     chosen: list[float] | None = [] if choose and extractor != "rules" else None
+    reach: dict[tuple[str, int], str] | None = None
     docs = docs if docs is not None else parse([a.text for a in articles])
     by_fold: dict[int, list[Stance]] = defaultdict(list)
     rules: dict[str, list[Stance]] = defaultdict(list)
@@ -551,6 +553,11 @@ def cross_validate(
             by_fold[folds[a.doc]].extend(rules[a.doc])
     else:
         cands = training.candidates_for(articles, docs)
+        reach = {
+            (i.article.doc, id(g)): kind
+            for i, cs in zip(items, cands, strict=True)
+            for g, kind in zip(i.gold, reach_of(cs.candidates, i.gold, scorer), strict=True)
+        }
         for fold in range(k):
             train_idx = [n for n, a in enumerate(articles) if folds[a.doc] != fold]
             c = training.REGULARISATION
@@ -579,7 +586,57 @@ def cross_validate(
         folds,
         gold,
         chosen,
+        reach,
     )
+
+
+REACH_ORDER = ("gazetteer", "phrase", "implicit", "implicit_main")
+
+
+def reach_of(candidates, entries: list[dict], scorer) -> list[str]:
+    """For each gold entry of an article, how the candidate pairs reach it: the kind of
+    target of a pair whose actor and target both match it (the scorer's name rules;
+    gazetteer first, then a phrase, then a target named earlier or the article's main
+    one), else whether only its actor or only its target is among the candidates. A
+    classifier can find only what its candidates reach: this says where recall is lost,
+    to candidate generation or to the classifier."""
+    groups = scorer.actor_groups(entries)
+    out = []
+    for g in entries:
+        actors = scorer.names(g, "actor", groups)
+        targets = scorer.names(g, "target")
+        actor_ok = [c for c in candidates if any(scorer.same(c.actor.name, n) for n in actors)]
+        kinds = {
+            c.target_kind
+            for c in actor_ok
+            if any(scorer.same_target(c.target.name, n) for n in targets)
+        }
+        kind = next((k for k in REACH_ORDER if k in kinds), None)
+        if kind is None:
+            if actor_ok:
+                kind = "actor only"
+            elif any(
+                any(scorer.same_target(c.target.name, n) for n in targets) for c in candidates
+            ):
+                kind = "target only"
+            else:
+                kind = "neither"
+        out.append(kind)
+    return out
+
+
+def by_reach(cv: CrossValidation) -> list[dict]:
+    """Gold stances and how many were found, by how the candidates reach them."""
+    if cv.reach is None:
+        return []
+    missed = {(doc, id(g)) for doc, g in cv.evaluation.missed}
+    gold_n: Counter = Counter()
+    found: Counter = Counter()
+    for key, kind in cv.reach.items():
+        gold_n[kind] += 1
+        found[kind] += key not in missed
+    order = [*REACH_ORDER, "actor only", "target only", "neither"]
+    return [{"reach": k, "gold": gold_n[k], "found": found[k]} for k in order if gold_n[k]]
 
 
 def _choose_penalty(items, cands, train_idx, scorer, grid, inner_k: int) -> float:

@@ -70,6 +70,7 @@ class Candidate:
     target: Mention
     sent_start: int
     sent_end: int
+    target_kind: str = ""  # gazetteer, phrase, implicit (named before), implicit_main
     features: dict[str, float] = field(default_factory=dict)
 
     def key(self) -> tuple[str, str]:
@@ -111,7 +112,7 @@ def article_candidates(article: Article, doc, rules_stances=None) -> ArticleCand
                     continue
                 if actor.name == target.name:
                     continue
-                cand = Candidate(actor, target, sent.start_char, sent.end_char)
+                cand = Candidate(actor, target, sent.start_char, sent.end_char, tkind)
                 cand.features = pair_features(
                     doc,
                     sent,
