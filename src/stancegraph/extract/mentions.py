@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from stancegraph.extract import prefilter
 from stancegraph.extract.lexicon import Lexicon
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
@@ -38,8 +39,17 @@ def straight_text(doc) -> str:
     return text
 
 
+def folded_text(doc) -> str:
+    """The article's text as prefilter.may_match reads it, built once."""
+    text = doc.user_data.get(_FOLDED_KEY)
+    if text is None:
+        text = doc.user_data[_FOLDED_KEY] = prefilter.fold(doc_text(doc))
+    return text
+
+
 _TEXT_KEY = "stancegraph.text"
 _STRAIGHT_KEY = "stancegraph.straight_text"
+_FOLDED_KEY = "stancegraph.folded_text"
 
 US_STATES = {
     "Alabama",
@@ -293,9 +303,12 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
     """Gazetteer targets, then definite descriptions that may refer back to one."""
     mentions: list[Mention] = []
     text = doc_text(doc)
+    folded = folded_text(doc)
     taken = [False] * (len(text) + 1)
     for entry in lexicon.targets:
         for pattern in entry.patterns:
+            if not prefilter.may_match(pattern, folded):
+                continue
             for match in pattern.finditer(text):
                 start, end = match.span()
                 if any(taken[start:end]):
@@ -442,11 +455,13 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
         if not t.is_anaphor:
             target_chars.update(range(t.start, t.end))
     spans: list[tuple[int, int, str | None, str | None]] = []  # start, end, label, known name
+    folded = folded_text(doc)
     for known in lexicon.known:
         for alias in (known.name, *known.aliases):
-            flags = 0 if alias.isupper() else re.IGNORECASE
-            pattern = r"(?<![\w-])" + re.escape(alias).replace("\\'", "['’]?") + r"(?![\w-])"
-            for match in re.finditer(pattern, doc_text(doc), flags):
+            pattern = _alias_pattern(alias)
+            if not prefilter.may_match(pattern, folded):
+                continue
+            for match in pattern.finditer(doc_text(doc)):
                 spans.append((match.start(), match.end(), "KNOWN", known.name))
     for ent in doc.ents:
         if ent.label_ in ("ORG", "GPE", "PERSON", "NORP", "FAC", "LOC"):
@@ -491,6 +506,15 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
     # Tom Knight") is part of the title, not an actor of its own
     titled = [(m.title_start, m.start) for m in mentions if m.title_start is not None]
     return [m for m in mentions if not any(a <= m.start and m.end <= b for a, b in titled)]
+
+
+@cache
+def _alias_pattern(alias: str) -> re.Pattern:
+    """A known actor's name as a whole word (an all-capital one, an acronym, in capitals
+    only), compiled once per process."""
+    flags = 0 if alias.isupper() else re.IGNORECASE
+    pattern = r"(?<![\w-])" + re.escape(alias).replace("\\'", "['’]?") + r"(?![\w-])"
+    return re.compile(pattern, flags)
 
 
 BODY_ADJECTIVES = {"legislative": "Legislature"}  # "legislative passage of HB 9"
