@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from stancegraph.extract import prefilter
 from stancegraph.extract.lexicon import Lexicon
@@ -242,16 +242,21 @@ def clean_name(text: str) -> str:
     return name.strip(" .,") if not name.endswith(".") or len(name) > 4 else name
 
 
+@lru_cache(maxsize=1 << 16)
 def actor_type(name: str, lexicon: Lexicon, ner_label: str | None = None) -> str | None:
+    """The kind of actor a name is, from the known actors and how the name ends, else from
+    the NER label. Cached: articles type the same names again and again, and each is a scan
+    of every known name and every ending."""
     low = name.lower().translate(APOSTROPHES)
-    for known in lexicon.known:
-        if low == known.name.lower() or low in (a.lower() for a in known.aliases):
-            return known.type
+    known_types, endings, departments = _typing_tables(lexicon)
+    if low in known_types:
+        return known_types[low]
     if re.match(r"(?:city|town|county|state|village|commonwealth) of ", low):
         return "jurisdiction"
-    for suffix, kind in lexicon.actor_suffixes:
-        if low.endswith(suffix) or (suffix.startswith("department of") and suffix in low):
-            return kind
+    if low.endswith(endings) or any(d in low for d in departments):  # else none fits
+        for suffix, kind in lexicon.actor_suffixes:
+            if low.endswith(suffix) or (suffix.startswith("department of") and suffix in low):
+                return kind
     if ner_label == "PERSON":
         return "official"
     if ner_label == "GPE":
@@ -263,6 +268,20 @@ def actor_type(name: str, lexicon: Lexicon, ner_label: str | None = None) -> str
     if ner_label == "ORG":
         return "group"
     return None
+
+
+@cache
+def _typing_tables(lexicon: Lexicon) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """What actor_type looks names up in: the known actors' names and aliases in lower case
+    -> type (the first actor's, where two share one); every name ending; the "department
+    of ..." endings, which count anywhere in a name."""
+    known_types: dict[str, str] = {}
+    for known in lexicon.known:
+        for known_name in (known.name, *known.aliases):
+            known_types.setdefault(known_name.lower(), known.type)
+    endings = tuple(suffix for suffix, _ in lexicon.actor_suffixes)
+    departments = tuple(s for s in endings if s.startswith("department of"))
+    return known_types, endings, departments
 
 
 def jurisdiction_level(name: str) -> str | None:
