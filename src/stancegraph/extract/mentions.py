@@ -230,8 +230,10 @@ class Mention:
         return bool(self.anaphor_types) or self.pronoun
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_name(text: str) -> str:
-    """Strip determiners, possessives and stray punctuation from a mention's text."""
+    """Strip determiners, possessives and stray punctuation from a mention's text (cached:
+    an article names the same few actors again and again)."""
     name = text.translate(APOSTROPHES).strip(' \t\n,;:"“”()[]')
     name = re.sub(r"^(?:the|The|a|an)\s+", "", name)
     name = re.sub(r"^(?:Acting|Former|Then|Interim)\s+", "", name)
@@ -379,7 +381,8 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
     for tok in doc:
         if taken[tok.idx]:
             continue
-        if tok.lower_ in ("it", "them") and tok.dep_ in ("dobj", "pobj"):
+        low = tok.lower_  # spaCy looks each string attribute up anew: read it once
+        if low in ("it", "them") and tok.dep_ in ("dobj", "pobj"):
             # "she will sign it": a pronoun object refers back to a nearby target
             mentions.append(
                 Mention.of_span(
@@ -392,7 +395,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                 )
             )
             continue
-        if tok.lower_ in lexicon.local_laws and tok.pos_ == "NOUN":
+        if low in lexicon.local_laws and tok.pos_ == "NOUN":
             # "the ordinance" may refer back to a named law; "an ordinance" is a new one;
             # either is named after the local government when nothing earlier fits (coref)
             definite = any(
@@ -402,7 +405,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
             mentions.append(
                 Mention.of_span(
                     "target",
-                    lexicon.local_laws[tok.lower_],
+                    lexicon.local_laws[low],
                     "law",
                     tok.doc[tok.i : tok.i + 1],
                     anaphor_types=("law",) if definite else ("local",),
@@ -410,11 +413,11 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                 )
             )
             continue
-        types = lexicon.anaphors.get(tok.lower_)
+        types = lexicon.anaphors.get(low)
         if not types or tok.pos_ not in ("NOUN", "PROPN"):
             continue
         governor = tok.head.head if tok.head.dep_ == "prep" else tok.head
-        if tok.lower_ in ("law", "laws") and governor.lemma_.lower() in LAW_IN_GENERAL:
+        if low in ("law", "laws") and governor.lemma_.lower() in LAW_IN_GENERAL:
             continue  # "keep enforcing the law", "follow the law": the law in general
         determiners = {
             c.lower_ for c in tok.children if c.dep_ in ("det", "poss", "amod", "predet")
