@@ -16,6 +16,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+from spacy.symbols import PRON
+
 from stancegraph.extract.mentions import Mention
 
 # head noun of a definite description -> the actor types it can refer to
@@ -199,7 +201,7 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
             named.append(ref)
             covered.add(tok.i)
     surnames = {m.name.split()[-1]: m for m in named if m.type == "official" and " " in m.name}
-    for tok in doc:
+    for tok in doc if surnames else ():
         person = surnames.get(tok.text)
         if (
             person is not None
@@ -283,7 +285,7 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
             continue
         wanted: tuple[str, ...] = ()
         low = tok.lower_
-        if tok.pos_ == "PRON" or low in PERSON_PRONOUNS:
+        if low in PERSON_PRONOUNS or tok.pos == PRON:  # pos, not pos_: no string looked up
             if low in PERSON_PRONOUNS:
                 wanted = ("official",)
             elif low in ORG_PRONOUNS and tok.dep_ in ("nsubj", "nsubjpass", "poss"):

@@ -40,8 +40,11 @@ class Title:
     body: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lexicon:
+    """Compared and hashed by identity (each process has one, load_lexicon's), so that
+    functions of a lexicon can be cached."""
+
     targets: tuple[TargetEntry, ...]
     anaphors: dict[str, tuple[str, ...]]
     local_laws: dict[str, str]
@@ -70,8 +73,10 @@ class Lexicon:
     titles: dict[str, Title]
 
 
+@cache
 def broader_chain(name: str | None) -> tuple[str, ...]:
-    """What a gazetteer target's broader concept is in turn a form of, nearest first."""
+    """What a gazetteer target's broader concept is in turn a form of, nearest first
+    (asked for every entity of every stance: walked once per name)."""
     parents = {t.name: t.broader for t in load_lexicon().targets if t.broader}
     chain: list[str] = []
     while name in parents and parents[name] not in chain and len(chain) < 10:

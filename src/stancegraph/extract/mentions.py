@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
+from stancegraph.extract import prefilter
 from stancegraph.extract.lexicon import Lexicon
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
@@ -38,8 +39,17 @@ def straight_text(doc) -> str:
     return text
 
 
+def folded_text(doc) -> str:
+    """The article's text as prefilter.may_match reads it, built once."""
+    text = doc.user_data.get(_FOLDED_KEY)
+    if text is None:
+        text = doc.user_data[_FOLDED_KEY] = prefilter.fold(doc_text(doc))
+    return text
+
+
 _TEXT_KEY = "stancegraph.text"
 _STRAIGHT_KEY = "stancegraph.straight_text"
+_FOLDED_KEY = "stancegraph.folded_text"
 
 US_STATES = {
     "Alabama",
@@ -220,8 +230,10 @@ class Mention:
         return bool(self.anaphor_types) or self.pronoun
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_name(text: str) -> str:
-    """Strip determiners, possessives and stray punctuation from a mention's text."""
+    """Strip determiners, possessives and stray punctuation from a mention's text (cached:
+    an article names the same few actors again and again)."""
     name = text.translate(APOSTROPHES).strip(' \t\n,;:"“”()[]')
     name = re.sub(r"^(?:the|The|a|an)\s+", "", name)
     name = re.sub(r"^(?:Acting|Former|Then|Interim)\s+", "", name)
@@ -232,16 +244,21 @@ def clean_name(text: str) -> str:
     return name.strip(" .,") if not name.endswith(".") or len(name) > 4 else name
 
 
+@lru_cache(maxsize=1 << 16)
 def actor_type(name: str, lexicon: Lexicon, ner_label: str | None = None) -> str | None:
+    """The kind of actor a name is, from the known actors and how the name ends, else from
+    the NER label. Cached: articles type the same names again and again, and each is a scan
+    of every known name and every ending."""
     low = name.lower().translate(APOSTROPHES)
-    for known in lexicon.known:
-        if low == known.name.lower() or low in (a.lower() for a in known.aliases):
-            return known.type
+    known_types, endings, departments = _typing_tables(lexicon)
+    if low in known_types:
+        return known_types[low]
     if re.match(r"(?:city|town|county|state|village|commonwealth) of ", low):
         return "jurisdiction"
-    for suffix, kind in lexicon.actor_suffixes:
-        if low.endswith(suffix) or (suffix.startswith("department of") and suffix in low):
-            return kind
+    if low.endswith(endings) or any(d in low for d in departments):  # else none fits
+        for suffix, kind in lexicon.actor_suffixes:
+            if low.endswith(suffix) or (suffix.startswith("department of") and suffix in low):
+                return kind
     if ner_label == "PERSON":
         return "official"
     if ner_label == "GPE":
@@ -253,6 +270,20 @@ def actor_type(name: str, lexicon: Lexicon, ner_label: str | None = None) -> str
     if ner_label == "ORG":
         return "group"
     return None
+
+
+@cache
+def _typing_tables(lexicon: Lexicon) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """What actor_type looks names up in: the known actors' names and aliases in lower case
+    -> type (the first actor's, where two share one); every name ending; the "department
+    of ..." endings, which count anywhere in a name."""
+    known_types: dict[str, str] = {}
+    for known in lexicon.known:
+        for known_name in (known.name, *known.aliases):
+            known_types.setdefault(known_name.lower(), known.type)
+    endings = tuple(suffix for suffix, _ in lexicon.actor_suffixes)
+    departments = tuple(s for s in endings if s.startswith("department of"))
+    return known_types, endings, departments
 
 
 def jurisdiction_level(name: str) -> str | None:
@@ -293,9 +324,12 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
     """Gazetteer targets, then definite descriptions that may refer back to one."""
     mentions: list[Mention] = []
     text = doc_text(doc)
+    folded = folded_text(doc)
     taken = [False] * (len(text) + 1)
     for entry in lexicon.targets:
         for pattern in entry.patterns:
+            if not prefilter.may_match(pattern, folded):
+                continue
             for match in pattern.finditer(text):
                 start, end = match.span()
                 if any(taken[start:end]):
@@ -347,7 +381,8 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
     for tok in doc:
         if taken[tok.idx]:
             continue
-        if tok.lower_ in ("it", "them") and tok.dep_ in ("dobj", "pobj"):
+        low = tok.lower_  # spaCy looks each string attribute up anew: read it once
+        if low in ("it", "them") and tok.dep_ in ("dobj", "pobj"):
             # "she will sign it": a pronoun object refers back to a nearby target
             mentions.append(
                 Mention.of_span(
@@ -360,7 +395,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                 )
             )
             continue
-        if tok.lower_ in lexicon.local_laws and tok.pos_ == "NOUN":
+        if low in lexicon.local_laws and tok.pos_ == "NOUN":
             # "the ordinance" may refer back to a named law; "an ordinance" is a new one;
             # either is named after the local government when nothing earlier fits (coref)
             definite = any(
@@ -370,7 +405,7 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
             mentions.append(
                 Mention.of_span(
                     "target",
-                    lexicon.local_laws[tok.lower_],
+                    lexicon.local_laws[low],
                     "law",
                     tok.doc[tok.i : tok.i + 1],
                     anaphor_types=("law",) if definite else ("local",),
@@ -378,11 +413,11 @@ def find_targets(doc, lexicon: Lexicon) -> list[Mention]:
                 )
             )
             continue
-        types = lexicon.anaphors.get(tok.lower_)
+        types = lexicon.anaphors.get(low)
         if not types or tok.pos_ not in ("NOUN", "PROPN"):
             continue
         governor = tok.head.head if tok.head.dep_ == "prep" else tok.head
-        if tok.lower_ in ("law", "laws") and governor.lemma_.lower() in LAW_IN_GENERAL:
+        if low in ("law", "laws") and governor.lemma_.lower() in LAW_IN_GENERAL:
             continue  # "keep enforcing the law", "follow the law": the law in general
         determiners = {
             c.lower_ for c in tok.children if c.dep_ in ("det", "poss", "amod", "predet")
@@ -442,11 +477,13 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
         if not t.is_anaphor:
             target_chars.update(range(t.start, t.end))
     spans: list[tuple[int, int, str | None, str | None]] = []  # start, end, label, known name
+    folded = folded_text(doc)
     for known in lexicon.known:
         for alias in (known.name, *known.aliases):
-            flags = 0 if alias.isupper() else re.IGNORECASE
-            pattern = r"(?<![\w-])" + re.escape(alias).replace("\\'", "['’]?") + r"(?![\w-])"
-            for match in re.finditer(pattern, doc_text(doc), flags):
+            pattern = _alias_pattern(alias)
+            if not prefilter.may_match(pattern, folded):
+                continue
+            for match in pattern.finditer(doc_text(doc)):
                 spans.append((match.start(), match.end(), "KNOWN", known.name))
     for ent in doc.ents:
         if ent.label_ in ("ORG", "GPE", "PERSON", "NORP", "FAC", "LOC"):
@@ -491,6 +528,15 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
     # Tom Knight") is part of the title, not an actor of its own
     titled = [(m.title_start, m.start) for m in mentions if m.title_start is not None]
     return [m for m in mentions if not any(a <= m.start and m.end <= b for a, b in titled)]
+
+
+@cache
+def _alias_pattern(alias: str) -> re.Pattern:
+    """A known actor's name as a whole word (an all-capital one, an acronym, in capitals
+    only), compiled once per process."""
+    flags = 0 if alias.isupper() else re.IGNORECASE
+    pattern = r"(?<![\w-])" + re.escape(alias).replace("\\'", "['’]?") + r"(?![\w-])"
+    return re.compile(pattern, flags)
 
 
 BODY_ADJECTIVES = {"legislative": "Legislature"}  # "legislative passage of HB 9"

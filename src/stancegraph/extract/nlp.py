@@ -23,10 +23,13 @@ def load_model():
 
     @Language.component("line_breaks")
     def line_breaks(doc):
-        """A line break ends a sentence: headlines, datelines and captions have no full stop."""
-        for tok in doc[1:]:
-            if "\n" in doc[tok.i - 1].text or "\n" in doc[tok.i - 1].whitespace_:
+        """A line break ends a sentence: headlines, datelines and captions have no full stop.
+        (One pass, each token read once: this runs on every article, before the parser.)"""
+        after_break = False
+        for tok in doc:
+            if after_break:
                 tok.is_sent_start = True
+            after_break = "\n" in tok.text_with_ws
         return doc
 
     try:

@@ -37,13 +37,20 @@ class QuoteReader:
         self.sents = list(doc.sents)
         self.quotes = [(m.start(), m.end()) for m in QUOTE.finditer(doc_text(doc))]
         self.speaker_of: dict[int, Mention] = {}  # sentence start char -> speaker
+        self._speakers: dict[int, Mention | None] = {}  # _speaker_in, by sentence start char
         self._attribute()
 
     # ------------------------------------------------------------ speakers
 
     def _speaker_in(self, sent) -> Mention | None:
         """The actor who is the subject of a verb of saying in this sentence. A verb of
-        saying whose subject is no named actor ("advocates said") gives NO_SPEAKER."""
+        saying whose subject is no named actor ("advocates said") gives NO_SPEAKER.
+        Found once per sentence: quotations ask again about the sentences around them."""
+        if sent.start_char not in self._speakers:
+            self._speakers[sent.start_char] = self._find_speaker_in(sent)
+        return self._speakers[sent.start_char]
+
+    def _find_speaker_in(self, sent) -> Mention | None:
         unnamed = False
         for tok in sent:
             if tok.lemma_.lower() not in self.lex.speech_verbs or tok.pos_ not in ("VERB", "AUX"):
