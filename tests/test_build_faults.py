@@ -236,10 +236,15 @@ def test_workers_do_not_import_the_main_module_again(tmp_path):
     assert "RuntimeError: click imported: False" in result.stdout
 
 
-def test_workers_that_overrun_memory_or_die_are_replaced_and_the_articles_reported():
+@pytest.mark.parametrize("batch", [1, 4])
+def test_workers_that_overrun_memory_or_die_are_replaced_and_the_articles_reported(batch):
+    """One article per job, or four: a batch whose worker is stopped is given out again one
+    article at a time, so only the article to blame is reported, with its own reason."""
     texts = ["fine one", "EAT", "fine two", "DIE", "fine three", "SLEEP", "fine four"]
     articles = [Article(doc=f"{i}.txt", text=t) for i, t in enumerate(texts)]
-    options = Options(extractor="hostile_extractors:hostile", workers=2, memory_mb=800, timeout=4)
+    options = Options(
+        extractor="hostile_extractors:hostile", workers=2, memory_mb=800, timeout=4, batch=batch
+    )
     outcomes = list(extract_all(articles, options))
     assert [o.article.doc for o in outcomes] == [a.doc for a in articles]  # corpus order
     problems = {o.article.text: o.problem for o in outcomes}
@@ -247,6 +252,38 @@ def test_workers_that_overrun_memory_or_die_are_replaced_and_the_articles_report
     assert problems["DIE"] == "the extraction worker died (exit code 3)"
     assert problems["SLEEP"] == "took longer than 4 s to extract (stopped)"
     assert all(problems[t] is None for t in texts if t.startswith("fine"))
+
+
+def test_a_batch_gives_each_article_what_it_gets_alone(monkeypatch):
+    """Workers parse the package extractors' articles in batches: each article's stances
+    are those it gets on its own, also for a text that is prepared first (no-break spaces)
+    and when the batch's shared call fails (each is then extracted alone)."""
+    from stancegraph import parallel
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:3]]
+    texts.append(texts[0].replace(" the ", "\u00a0the\u00a0"))
+    articles = [Article(doc=f"{i}.txt", text=t) for i, t in enumerate(texts)]
+    alone = [parallel.extract_one(a, "rules") for a in articles]
+    assert alone[0] and alone[3]  # something to compare
+    assert parallel.extract_batch(articles, "rules") == alone
+
+    import stancegraph.extract
+
+    real = stancegraph.extract.extract_each
+
+    def fails(batch, *args, **kwargs):
+        if len(batch) > 1:
+            raise RuntimeError("the batch failed")
+        return real(batch, *args, **kwargs)
+
+    monkeypatch.setattr(stancegraph.extract, "extract_each", fails)
+    assert parallel.extract_batch(articles, "rules") == alone
+
+
+def test_the_package_extractors_are_batched_and_yours_are_not():
+    assert Options(extractor="rules").batch_size() == Options().batch_size() > 1
+    assert Options(extractor="hostile_extractors:hostile").batch_size() == 1
+    assert Options(extractor="hostile_extractors:hostile", batch=3).batch_size() == 3
 
 
 def test_the_dask_path_gives_what_local_extraction_gives(runner, tmp_path):

@@ -110,7 +110,7 @@ def extract_article(
     """The stances of one article: its text prepared, each part extracted, every evidence
     span mapped back into the text as read. A pure function of the article."""
     parts = prepare(article.text, max_chars)
-    if len(parts) == 1 and parts[0].text == article.text:
+    if as_read(parts, article.text):
         return extractor([article])  # nothing to normalise or cut: the common case
     date = article.date
     if date is None and len(parts) > 1:  # every part is dated as the whole article would be
@@ -122,6 +122,11 @@ def extract_article(
         piece = replace(article, text=part.text, date=date)
         stances.extend(_in_original(s, part, article.text) for s in extractor([piece]))
     return stances
+
+
+def as_read(parts: list[Part], text: str) -> bool:
+    """Whether preparing a text left it as it was: one part, nothing normalised."""
+    return len(parts) == 1 and parts[0].text == text
 
 
 def _in_original(stance: Stance, part: Part, text: str) -> Stance:
