@@ -734,3 +734,16 @@ def test_the_subject_of_a_relative_clause_on_a_thing_takes_no_stance_through_it(
         "Governor Dana Reyes threatened to cut funds to communities that do not work with ICE."
     )
     assert not find(stances, "Dana Reyes", "oppose", "cooperation with ICE"), describe(stances)
+
+
+def test_a_known_actors_apostrophe_may_be_straight_curly_or_left_out():
+    from stancegraph.extract.mentions import _alias_pattern
+
+    name = _alias_pattern("National Sheriffs' Association")
+    for text in (
+        "the National Sheriffs' Association said",
+        "the National Sheriffs’ Association said",
+        "the National Sheriffs Association said",
+    ):
+        assert name.search(text), text
+    assert not name.search("the National Sheriffsx Association said")

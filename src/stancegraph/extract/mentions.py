@@ -533,9 +533,11 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
 @cache
 def _alias_pattern(alias: str) -> re.Pattern:
     """A known actor's name as a whole word (an all-capital one, an acronym, in capitals
-    only), compiled once per process."""
+    only), compiled once per process. Its apostrophe may be straight, curly or left out
+    ("Sheriffs' Association", "Sheriffs’ Association", "Sheriffs Association")."""
     flags = 0 if alias.isupper() else re.IGNORECASE
-    pattern = r"(?<![\w-])" + re.escape(alias).replace("\\'", "['’]?") + r"(?![\w-])"
+    name = re.sub("['’]", lambda _: "['’]?", re.escape(alias))  # re.escape keeps ' as is
+    pattern = r"(?<![\w-])" + name + r"(?![\w-])"
     return re.compile(pattern, flags)
 
 
