@@ -9,8 +9,8 @@ so the map is free to run articles anywhere and in any order; results are put ba
 corpus order before they are yielded, so records stream out deterministically.
 
 Local workers take the package's extractors' articles a batch at a time (BATCH articles,
-parsed by one `nlp.pipe` call, which is faster per text than one call each and gives each
-text the parse it gets alone). They are guarded: an article that runs longer than
+parsed by one `nlp.pipe` call, which is faster per text than one call each and gave each
+of 400 benchmark texts the parse it gets alone). They are guarded: an article that runs longer than
 `timeout` seconds, or makes its worker use more than `memory_mb` MB, gets its worker
 killed and replaced, and is reported with the reason (a batch is first given out again one
 article at a time, to find which); the rest of the corpus goes on. A worker that dies (a crash in
