@@ -188,7 +188,7 @@ def extract_batch(
         for k, a in enumerate(articles)
         if extractor in EXTRACTORS and as_read(prepare(a.text, max_chars), a.text)
     ]
-    if len(whole) > 1:
+    if whole:
         trained = _trained_model(model)
         try:
             each = extract_each([articles[k] for k in whole], extractor, trained)
@@ -440,7 +440,8 @@ class _Queue:
         batch: list[tuple[int, Article]] = []
         chars = 0
         while len(batch) < min(self.size, room):
-            item, self.ahead = self.ahead or next(self.pending, None), None
+            item = self.ahead if self.ahead is not None else next(self.pending, None)
+            self.ahead = None
             if item is None:
                 self.exhausted = True
                 break

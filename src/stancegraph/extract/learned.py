@@ -196,18 +196,3 @@ def _relation(relations: dict[str, float], side: str) -> str:
     if not fitting:
         return "supports" if side == "support" else "opposes"
     return max(sorted(fitting), key=lambda r: fitting[r])
-
-
-def extract_stances(articles: list[Article], model: StanceModel | None = None) -> list[Stance]:
-    """All stances of all articles with the learned model, in article then text order."""
-    from stancegraph.extract.candidates import article_candidates
-    from stancegraph.extract.nlp import parse
-    from stancegraph.extract.pipeline import article_stances
-
-    if not articles:
-        return []
-    model = model or shipped_model()
-    out: list[Stance] = []
-    for article, doc in zip(articles, parse([a.text for a in articles]), strict=True):
-        out.extend(stances(model, article_candidates(article, doc, article_stances(article, doc))))
-    return out

@@ -15,7 +15,6 @@ from stancegraph.extract import dates
 from stancegraph.extract.coref import link_actor_mentions, link_target_mentions
 from stancegraph.extract.lexicon import broader_chain, load_lexicon
 from stancegraph.extract.mentions import Mention, find_actors, find_targets
-from stancegraph.extract.nlp import parse
 from stancegraph.extract.quotes import QuoteReader
 from stancegraph.extract.stances import COLLECTIVE_HEADS, Finding, SentenceReader
 from stancegraph.extract.votes import member_votes
@@ -34,17 +33,6 @@ CUE_CONFIDENCE = {
 }
 INDIRECT_ACTOR = 0.15  # reached through a pronoun, a description, or a speaker's title
 SUPPORT_NOT_PROGRAM = 0.15  # support of a law or practice: what a missed negation leaves
-
-
-def extract_stances(articles: list[Article]) -> list[Stance]:
-    """All stances of all articles, in article order then text order."""
-    if not articles:
-        return []
-    docs = parse([a.text for a in articles])
-    stances: list[Stance] = []
-    for article, doc in zip(articles, docs, strict=True):
-        stances.extend(article_stances(article, doc))
-    return stances
 
 
 def article_stances(article: Article, doc) -> list[Stance]:
