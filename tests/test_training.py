@@ -351,3 +351,59 @@ def test_nested_cross_validation_uses_the_penalty_each_fold_chose(tmp_path):
     assert plain.chosen is None
     fixed = ev.cross_validate(items, scorer, "learned", 2, choose=[training.REGULARISATION])
     assert found(fixed) == found(plain)
+
+
+def _seed_articles() -> list[Article]:
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    return [Article(p.name, p.read_text(encoding="utf-8")) for p in seeds]
+
+
+def test_the_rules_and_the_candidates_each_get_their_own_mentions():
+    """Both start from mentions found once per Doc, and both change theirs in place (the
+    rules name a local law after its place, the candidates mark their targets' origin):
+    candidates after the rules read a Doc are those of a Doc the rules never touched."""
+    from stancegraph.extract.candidates import article_candidates
+    from stancegraph.extract.nlp import parse
+    from stancegraph.extract.pipeline import article_stances
+
+    def described(cands):
+        return [
+            (c.actor.name, c.target.name, c.target.origin, c.sent_start, sorted(c.features))
+            for c in cands.candidates
+        ]
+
+    local_law = (  # the rules call it the Brenton ordinance; to the candidates it is a phrase
+        "The Brenton City Council voted 5-2 on Tuesday to approve the ordinance, which bars "
+        "police from asking about immigration status.\n"
+        "Mayor Ann Holt said the ordinance would keep families together.\n"
+    )
+    articles = [Article("local.txt", local_law), *_seed_articles()]
+    shared, fresh = parse([a.text for a in articles]), parse([a.text for a in articles])
+    for article, doc, alone in zip(articles, shared, fresh, strict=True):
+        rules = article_stances(article, doc)
+        assert article_stances(article, doc) == rules  # the rules' own mentions untouched too
+        assert described(article_candidates(article, doc, rules)) == described(
+            article_candidates(article, alone, article_stances(article, parse([article.text])[0]))
+        )
+
+
+def test_the_words_between_a_pair_are_the_tokens_between_their_mentions():
+    """The tokens between actor and target come from a bisection of the token offsets (no walk
+    over the article for each pair); they are exactly the tokens that start between them."""
+    cands = training.candidates_for(_seed_articles())
+    checked = 0
+    for article in cands:
+        for c in article.candidates:
+            if c.target_kind.startswith("implicit"):
+                continue
+            a, t = c.actor, c.target
+            lo, hi = (a.end, t.start) if a.start < t.start else (t.end, a.start)
+            lo, hi = sorted((lo, hi))
+            words = {
+                f"b={tok.lemma_.lower()}"
+                for tok in article.doc
+                if lo <= tok.idx < hi and not tok.is_punct
+            }
+            assert {k for k in c.features if k.startswith("b=")} == words
+            checked += 1
+    assert checked > 100

@@ -19,14 +19,15 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from stancegraph.extract.coref import link_actor_mentions, link_target_mentions
+from stancegraph.extract.coref import article_mentions, link_target_mentions
 from stancegraph.extract.lexicon import load_lexicon
-from stancegraph.extract.mentions import Mention, find_actors, find_targets
+from stancegraph.extract.mentions import Mention
 from stancegraph.extract.quotes import QuoteReader
 from stancegraph.model import RELATIONS, Article
 
@@ -90,8 +91,7 @@ def article_candidates(article: Article, doc, rules_stances=None) -> ArticleCand
     """All candidate pairs of a parsed article. `rules_stances`: what the rule-based
     extractor found in it (model.Stance list), read as features."""
     lexicon = load_lexicon()
-    found_targets = find_targets(doc, lexicon)
-    actors = link_actor_mentions(doc, find_actors(doc, lexicon, found_targets))
+    found_targets, actors = article_mentions(doc, lexicon)
     gazetteer = [t for t in link_target_mentions(found_targets, _no_place) if t.name]
     quotes = QuoteReader(lexicon, doc, actors, gazetteer)
     rules = _RulesIndex(rules_stances or [])
@@ -193,18 +193,19 @@ def _phrases(sent):
     sentence that hold a word of the field."""
     single, multi = domain_words()
     doc = sent.doc
+    lowers = [tok.lower_ for tok in sent]  # read once: each token access builds an object
     marked = set()
-    for tok in sent:
-        low = tok.lower_
-        if low in single or tok.lemma_.lower() in single:
-            marked.add(tok.i)
+    for k, tok in enumerate(sent):
+        if lowers[k] in single or tok.lemma_.lower() in single:
+            marked.add(sent.start + k)
     for seq in multi:
         n = len(seq)
-        for i in range(sent.start, sent.end - n + 1):
-            if tuple(t.lower_ for t in doc[i : i + n]) == seq:
-                marked.update(range(i, i + n))
+        for k in range(len(lowers) - n + 1):
+            if lowers[k] == seq[0] and tuple(lowers[k : k + n]) == seq:
+                marked.update(range(sent.start + k, sent.start + k + n))
     if not marked:
         return []
+    marked_sorted = sorted(marked)
     spans = {}
     for tok in sent:
         if tok.pos_ not in ("NOUN", "PROPN") and not (tok.tag_ == "VBG" and tok.dep_ != "aux"):
@@ -214,7 +215,8 @@ def _phrases(sent):
         for right in {tok.right_edge.i, _modifiers_end(tok)}:
             if right - left + 1 > MAX_PHRASE_TOKENS:
                 continue
-            if not any(left <= i <= right for i in marked):
+            first = bisect_left(marked_sorted, left)  # the first marked token from `left`
+            if first == len(marked_sorted) or marked_sorted[first] > right:
                 continue
             span = doc[left : right + 1]
             while len(span) and (span[-1].is_punct or span[-1].pos_ in ("CCONJ", "ADP")):
@@ -379,7 +381,8 @@ def pair_features(doc, sent, actor, how, target, tkind, rules, quotes, n_actors,
         else sorted((target.end, actor.start))
     )
     f["a_first" if actor.start < target.start else "t_first"] = 1.0
-    between = [t for t in doc if lo <= t.idx < hi]
+    starts = _token_starts(doc)
+    between = doc[bisect_left(starts, lo) : bisect_left(starts, hi)]
     f[f"dist={_bucket(len(between))}"] = 1.0
     for tok in between:
         if not tok.is_punct:
@@ -405,6 +408,19 @@ def pair_features(doc, sent, actor, how, target, tkind, rules, quotes, n_actors,
     if gov.dep_ == "prep":
         f[f"t_gov2={gov.head.lemma_.lower()}+{gov.lemma_.lower()}"] = 1.0
     return f
+
+
+def _token_starts(doc) -> list[int]:
+    """Each token's character offset, in order, kept on the Doc: the tokens between two
+    mentions are then a slice found by bisection, not a walk over the whole article for
+    every pair (which made an article's features grow with its length squared)."""
+    starts = doc.user_data.get(_STARTS_KEY)
+    if starts is None:
+        starts = doc.user_data[_STARTS_KEY] = [tok.idx for tok in doc]
+    return starts
+
+
+_STARTS_KEY = "stancegraph.token_starts"
 
 
 def _actor_context(doc, actor, f) -> None:

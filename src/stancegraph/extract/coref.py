@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 
 from spacy.symbols import PRON
 
-from stancegraph.extract.mentions import Mention
+from stancegraph.extract.mentions import Mention, find_actors, find_targets
 
 # head noun of a definite description -> the actor types it can refer to
 ACTOR_DESCRIPTIONS = {
@@ -175,6 +175,37 @@ class SpelledNames:
             for name in self._names.get((acronym[0], length), ())
             if spells(acronym, name)
         }
+
+
+def article_mentions(doc, lexicon) -> tuple[list[Mention], list[Mention]]:
+    """The article's target mentions (their descriptions not yet linked) and its actor
+    mentions, linked. Found once per Doc and kept on it: the rules and the learned
+    extractor's candidates both start from them, and each gets a copy of its own, since
+    both go on to change their mentions in place."""
+    kept = doc.user_data.get(_MENTIONS_KEY)
+    if kept is None or kept[0] != id(lexicon):
+        targets = find_targets(doc, lexicon)
+        actors = link_actor_mentions(doc, find_actors(doc, lexicon, targets))
+        kept = doc.user_data[_MENTIONS_KEY] = (id(lexicon), (targets, actors))
+    return _copied(*kept[1])
+
+
+def _copied(targets: list[Mention], actors: list[Mention]):
+    """Fresh copies of the mentions (a mention in both lists stays one object); their one
+    mutable field, the aliases, copied too."""
+    copies: dict[int, Mention] = {}
+
+    def copied(m: Mention) -> Mention:
+        c = copies.get(id(m))
+        if c is None:
+            c = copies[id(m)] = copy.copy(m)
+            c.aliases = set(m.aliases)
+        return c
+
+    return [copied(m) for m in targets], [copied(m) for m in actors]
+
+
+_MENTIONS_KEY = "stancegraph.mentions"
 
 
 def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:

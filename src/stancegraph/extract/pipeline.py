@@ -12,9 +12,9 @@ import re
 from collections import Counter
 
 from stancegraph.extract import dates
-from stancegraph.extract.coref import link_actor_mentions, link_target_mentions
+from stancegraph.extract.coref import article_mentions, link_target_mentions
 from stancegraph.extract.lexicon import broader_chain, load_lexicon
-from stancegraph.extract.mentions import Mention, find_actors, find_targets
+from stancegraph.extract.mentions import Mention
 from stancegraph.extract.quotes import QuoteReader
 from stancegraph.extract.stances import COLLECTIVE_HEADS, Finding, SentenceReader
 from stancegraph.extract.votes import member_votes
@@ -37,8 +37,7 @@ SUPPORT_NOT_PROGRAM = 0.15  # support of a law or practice: what a missed negati
 
 def article_stances(article: Article, doc) -> list[Stance]:
     lexicon = load_lexicon()
-    found_targets = find_targets(doc, lexicon)
-    actors = link_actor_mentions(doc, find_actors(doc, lexicon, found_targets))
+    found_targets, actors = article_mentions(doc, lexicon)
     targets = link_target_mentions(found_targets, local_government(actors))
     reader = SentenceReader(lexicon, _lawsuit_target(doc, targets))
     quotes = QuoteReader(lexicon, doc, actors, targets)
