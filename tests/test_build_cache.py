@@ -230,3 +230,19 @@ def test_cache_files_have_the_mode_the_umask_gives_like_the_graph(runner, corpus
         p.relative_to(out).as_posix(): expected for p in cached
     }
     assert (out / "stancegraph.ttl").stat().st_mode & 0o777 == expected
+
+
+def test_the_build_process_does_not_load_spacy_for_what_the_cache_holds():
+    """A rebuild from the cache parses nothing in the build process itself (workers parse):
+    importing spaCy there cost about half a second of a one-article rebuild, which must stay
+    a small share of the full build. Importing the build, resolution and the CLI loads no
+    spaCy."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, stancegraph.build, stancegraph.resolve, stancegraph.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

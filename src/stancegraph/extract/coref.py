@@ -16,8 +16,6 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from spacy.symbols import PRON
-
 from stancegraph.extract.mentions import Mention, find_actors, find_targets
 
 # head noun of a definite description -> the actor types it can refer to
@@ -309,6 +307,8 @@ def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:
             if len({p.name for p in offices}) == 1:
                 m.affiliation, m.affiliation_type, m.leads = offices[0].name, "agency", True
     # Referring expressions.
+    from spacy.symbols import PRON  # here: resolve.py imports this module without parsing
+
     taken = {i for m in actors for i in range(m.tok_start, m.tok_end)}
     added: list[Mention] = []
     for tok in doc:
