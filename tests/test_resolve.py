@@ -377,6 +377,44 @@ def test_a_shared_county_name_without_a_state_joins_the_one_the_corpus_knows():
     assert x.id == ca.id and x.state == "California"
 
 
+def test_a_place_owned_by_its_state_is_the_place_in_that_state():
+    """ "Oregon's Marlow County" is Marlow County, Oregon, and so is what an article calls
+    "Oregon's Marlow County Sheriff's Office" among other states' names."""
+    texts = {
+        "a.txt": "Oregon's Marlow County voted; Idaho watched.",
+        "b.txt": "Marlow County, Ore., voted again.",
+        "c.txt": "In Idaho and Oregon, Oregon's Marlow County Sheriff's Office spoke.",
+    }
+    owned, plain, office = resolved_actors(
+        ("a.txt", Entity("Oregon's Marlow County", "jurisdiction", level="county")),
+        ("b.txt", Entity("Marlow County", "jurisdiction", level="county")),
+        ("c.txt", Entity("Marlow County Sheriff's Office", "agency")),
+        texts=texts,
+    )
+    assert owned.name == "Marlow County" and owned.state == "Oregon" and owned.id == plain.id
+    assert office.state == "Oregon" and office.jurisdiction.id == owned.id
+
+
+def test_what_serves_a_county_serves_it_in_the_agencys_state():
+    """A sheriff's office the corpus knows in one state serves that state's county, also in
+    an article that names two states with a county of that name (Orange County is in both
+    California and Florida): not a county of no state, which would give the office two
+    jurisdictions."""
+    texts = {
+        "fl.txt": "The Orange County Sheriff's Office answered Florida lawmakers.",
+        "both.txt": "Florida and California watched the Orange County Sheriff's Office.",
+    }
+    resolution = resolve_entities(
+        [stance(doc, Entity("Orange County Sheriff's Office", "agency")) for doc in texts],
+        texts=texts,
+    )
+    fl, both = (s.actor for s in resolution.stances)
+    assert fl.id == both.id and fl.state == both.state == "Florida"
+    assert fl.jurisdiction.id == both.jurisdiction.id
+    assert fl.jurisdiction.id == entity_iri("Orange County", "jurisdiction", "Florida")
+    assert resolution.conflicts == []
+
+
 def test_facts_the_mentions_disagree_on_are_left_out_and_reported():
     resolution = resolve_entities(
         [

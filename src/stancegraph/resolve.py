@@ -95,6 +95,7 @@ _STATE = "(?:" + "|".join(re.escape(name) for name in _STATES_BY_LENGTH) + ")"
 # a state's name that names a place of its own: Washington County, Iowa City, Washington, D.C.
 _NOT_THE_STATE = r"(?!\s+(?:County|Parish|City|Borough|Township)\b)(?!,?\s+D\.?\s?C\.)"
 _STATE_NAMED = re.compile(rf"\b({_STATE})\b{_NOT_THE_STATE}")
+_STATE_OWNS = re.compile(rf"^(?:the\s+)?({_STATE})'s\s+(.+)$")
 _ABBREVIATED = re.compile(
     r",\s+("
     + "|".join(re.escape(a) for a in sorted(STATE_ABBREVIATIONS, key=len, reverse=True))
@@ -152,7 +153,8 @@ def state_in_name(name: str, kind: str) -> str | None:
 
 
 def linked_state(name: str, text: str) -> str | None:
-    """A state the article writes right after the name: "Orange County, Calif."."""
+    """A state the article writes right after the name ("Orange County, Calif.") or as its
+    owner just before it ("Ohio's Butler County")."""
     name, text = name.replace("’", "'"), text.replace("’", "'")
     # the first place the name is written with a state after it (no pattern per name)
     at = text.find(name + ",")
@@ -160,7 +162,18 @@ def linked_state(name: str, text: str) -> str | None:
         if match := _state_after().match(text, at + len(name)):
             return STATE_ABBREVIATIONS.get(match.group(1), match.group(1))
         at = text.find(name + ",", at + 1)
+    at = text.find("'s " + name)
+    while at >= 0:
+        if match := _state_before().search(text, max(0, at - 20), at + 3):
+            return match.group(1)
+        at = text.find("'s " + name, at + 1)
     return None
+
+
+def possessed_place(name: str) -> tuple[str, str] | None:
+    """(state, place) of a place named with its state as owner: "Ohio's Butler County"."""
+    match = _STATE_OWNS.match(name.replace("’", "'"))
+    return (match.group(1), match.group(2)) if match else None
 
 
 @cache
@@ -168,6 +181,12 @@ def _state_after() -> re.Pattern:
     """ ", California" or ", Calif." right where it is matched."""
     abbreviations = "|".join(re.escape(a) for a in STATE_ABBREVIATIONS)
     return re.compile(r",\s+(" + _STATE + "|" + abbreviations + r")(?=\W|$)")
+
+
+@cache
+def _state_before() -> re.Pattern:
+    """ "Ohio's " ending right where the search window ends."""
+    return re.compile(r"\b(" + _STATE + r")'s $")
 
 
 def place_of(entity: Entity) -> str | None:
@@ -374,6 +393,9 @@ class Mentions:
             return entity
         bare = re.sub(r"^(?:the\s+)?(?:state|State)\s+", "", entity.name)
         if entity.type == "jurisdiction":
+            if owned := possessed_place(entity.name):  # "Ohio's Butler County"
+                state, place = owned
+                return replace(entity, name=place, state=state, aliases=(entity.name,))
             state = state_in_name(entity.name, "jurisdiction")
             if state and state == re.sub(
                 r"^(?:the\s+)?(?:State|Commonwealth) of\s+", "", entity.name
@@ -537,7 +559,10 @@ def resolve_entities(
             if _names_something(a)
         )
         known = known_by_name.get(best)
-        jurisdiction = canonical(entity.jurisdiction or served_jurisdiction(best, entity.type), doc)
+        served = entity.jurisdiction or served_jurisdiction(best, entity.type)
+        if served is not None and served.state is None and state:
+            served = replace(served, state=state)  # what serves a county is in its state
+        jurisdiction = canonical(served, doc)
         if state is None and jurisdiction is not None:
             state = jurisdiction.state  # what serves a county lies in the county's state
         iri = base_iri + _slug(f"{best} {state}" if "@" in key else best)
