@@ -387,6 +387,21 @@ def test_the_rules_and_the_candidates_each_get_their_own_mentions():
         )
 
 
+def test_a_doc_both_extractors_read_still_serialises():
+    """The mentions found once per Doc are kept beside it, not in its user_data, which
+    spaCy writes with the Doc (Doc.to_bytes, DocBin): a caller keeping its parses can."""
+    from spacy.tokens import Doc
+
+    from stancegraph.extract.candidates import article_candidates
+    from stancegraph.extract.nlp import parse
+    from stancegraph.extract.pipeline import article_stances
+
+    [article] = _seed_articles()[:1]
+    [doc] = parse([article.text])
+    article_candidates(article, doc, article_stances(article, doc))
+    assert Doc(doc.vocab).from_bytes(doc.to_bytes()).text == article.text
+
+
 def test_the_words_between_a_pair_are_the_tokens_between_their_mentions():
     """The tokens between actor and target come from a bisection of the token offsets (no walk
     over the article for each pair); they are exactly the tokens that start between them."""

@@ -28,6 +28,7 @@ from importlib import resources
 from stancegraph.extract.coref import article_mentions, link_target_mentions
 from stancegraph.extract.lexicon import load_lexicon
 from stancegraph.extract.mentions import Mention
+from stancegraph.extract.nlp import memo
 from stancegraph.extract.quotes import QuoteReader
 from stancegraph.model import RELATIONS, Article
 
@@ -414,9 +415,9 @@ def _token_starts(doc) -> list[int]:
     """Each token's character offset, in order, kept on the Doc: the tokens between two
     mentions are then a slice found by bisection, not a walk over the whole article for
     every pair (which made an article's features grow with its length squared)."""
-    starts = doc.user_data.get(_STARTS_KEY)
+    starts = memo(doc).get(_STARTS_KEY)
     if starts is None:
-        starts = doc.user_data[_STARTS_KEY] = [tok.idx for tok in doc]
+        starts = memo(doc)[_STARTS_KEY] = [tok.idx for tok in doc]
     return starts
 
 

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from stancegraph.extract.mentions import Mention, find_actors, find_targets
+from stancegraph.extract.nlp import memo
 
 # head noun of a definite description -> the actor types it can refer to
 ACTOR_DESCRIPTIONS = {
@@ -180,11 +181,11 @@ def article_mentions(doc, lexicon) -> tuple[list[Mention], list[Mention]]:
     mentions, linked. Found once per Doc and kept on it: the rules and the learned
     extractor's candidates both start from them, and each gets a copy of its own, since
     both go on to change their mentions in place."""
-    kept = doc.user_data.get(_MENTIONS_KEY)
-    if kept is None or kept[0] != id(lexicon):
+    kept = memo(doc).get(_MENTIONS_KEY)
+    if kept is None or kept[0] is not lexicon:
         targets = find_targets(doc, lexicon)
         actors = link_actor_mentions(doc, find_actors(doc, lexicon, targets))
-        kept = doc.user_data[_MENTIONS_KEY] = (id(lexicon), (targets, actors))
+        kept = memo(doc)[_MENTIONS_KEY] = (lexicon, (targets, actors))
     return _copied(*kept[1])
 
 

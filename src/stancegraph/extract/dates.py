@@ -8,6 +8,8 @@ import bisect
 import datetime as dt
 import re
 
+from stancegraph.extract.nlp import memo
+
 MONTHS = {
     m: i
     for i, m in enumerate(
@@ -136,10 +138,10 @@ def stance_date(doc, start: int, end: int, article_date: str | None) -> str | No
 def _date_entities(doc) -> tuple[list[int], list]:
     """The DATE entities of a Doc in text order, with their start offsets, found once per Doc
     (scanning `doc.ents` for every stance made long articles quadratic)."""
-    found = doc.user_data.get(_DATES_KEY)
+    found = memo(doc).get(_DATES_KEY)
     if found is None:
         ents = [ent for ent in doc.ents if ent.label_ == "DATE"]
-        found = doc.user_data[_DATES_KEY] = ([ent.start_char for ent in ents], ents)
+        found = memo(doc)[_DATES_KEY] = ([ent.start_char for ent in ents], ents)
     return found
 
 

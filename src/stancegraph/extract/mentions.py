@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 
 from stancegraph.extract import prefilter
 from stancegraph.extract.lexicon import Lexicon
+from stancegraph.extract.nlp import memo
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
@@ -25,25 +26,25 @@ APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 def doc_text(doc) -> str:
     """`doc.text`, built once per Doc: spaCy joins every token again on each access, which
     made loops over a long article's mentions quadratic."""
-    text = doc.user_data.get(_TEXT_KEY)
+    text = memo(doc).get(_TEXT_KEY)
     if text is None:
-        text = doc.user_data[_TEXT_KEY] = doc.text
+        text = memo(doc)[_TEXT_KEY] = doc.text
     return text
 
 
 def straight_text(doc) -> str:
     """The article's text with curly apostrophes made straight (same length), built once."""
-    text = doc.user_data.get(_STRAIGHT_KEY)
+    text = memo(doc).get(_STRAIGHT_KEY)
     if text is None:
-        text = doc.user_data[_STRAIGHT_KEY] = doc_text(doc).translate(APOSTROPHES)
+        text = memo(doc)[_STRAIGHT_KEY] = doc_text(doc).translate(APOSTROPHES)
     return text
 
 
 def folded_text(doc) -> str:
     """The article's text as prefilter.may_match reads it, built once."""
-    text = doc.user_data.get(_FOLDED_KEY)
+    text = memo(doc).get(_FOLDED_KEY)
     if text is None:
-        text = doc.user_data[_FOLDED_KEY] = prefilter.fold(doc_text(doc))
+        text = memo(doc)[_FOLDED_KEY] = prefilter.fold(doc_text(doc))
     return text
 
 

