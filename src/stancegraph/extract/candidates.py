@@ -412,7 +412,7 @@ def pair_features(doc, sent, actor, how, target, tkind, rules, quotes, n_actors,
 
 
 def _token_starts(doc) -> list[int]:
-    """Each token's character offset, in order, kept on the Doc: the tokens between two
+    """Each token's character offset, in order, kept beside the Doc: the tokens between two
     mentions are then a slice found by bisection, not a walk over the whole article for
     every pair (which made an article's features grow with its length squared)."""
     starts = memo(doc).get(_STARTS_KEY)

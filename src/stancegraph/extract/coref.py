@@ -178,7 +178,7 @@ class SpelledNames:
 
 def article_mentions(doc, lexicon) -> tuple[list[Mention], list[Mention]]:
     """The article's target mentions (their descriptions not yet linked) and its actor
-    mentions, linked. Found once per Doc and kept on it: the rules and the learned
+    mentions, linked. Found once per Doc and kept beside it: the rules and the learned
     extractor's candidates both start from them, and each gets a copy of its own, since
     both go on to change their mentions in place."""
     kept = memo(doc).get(_MENTIONS_KEY)
