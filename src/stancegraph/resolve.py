@@ -95,6 +95,7 @@ _STATE = "(?:" + "|".join(re.escape(name) for name in _STATES_BY_LENGTH) + ")"
 # a state's name that names a place of its own: Washington County, Iowa City, Washington, D.C.
 _NOT_THE_STATE = r"(?!\s+(?:County|Parish|City|Borough|Township)\b)(?!,?\s+D\.?\s?C\.)"
 _STATE_NAMED = re.compile(rf"\b({_STATE})\b{_NOT_THE_STATE}")
+_LONGEST_STATE = max(map(len, US_STATES))  # how far before "'s" a state's name can start
 _STATE_OWNS = re.compile(rf"^(?:the\s+)?({_STATE})'s\s+(.+)$")
 _ABBREVIATED = re.compile(
     r",\s+("
@@ -164,7 +165,7 @@ def linked_state(name: str, text: str) -> str | None:
         at = text.find(name + ",", at + 1)
     at = text.find("'s " + name)
     while at >= 0:
-        if match := _state_before().search(text, max(0, at - 20), at + 3):
+        if match := _state_before().search(text, max(0, at - _LONGEST_STATE), at + 3):
             return match.group(1)
         at = text.find("'s " + name, at + 1)
     return None

@@ -28,7 +28,7 @@ from importlib import resources
 from stancegraph.extract.coref import article_mentions, link_target_mentions
 from stancegraph.extract.lexicon import load_lexicon
 from stancegraph.extract.mentions import Mention
-from stancegraph.extract.nlp import memo
+from stancegraph.extract.nlp import once
 from stancegraph.extract.quotes import QuoteReader
 from stancegraph.model import RELATIONS, Article
 
@@ -415,13 +415,7 @@ def _token_starts(doc) -> list[int]:
     """Each token's character offset, in order, kept beside the Doc: the tokens between two
     mentions are then a slice found by bisection, not a walk over the whole article for
     every pair (which made an article's features grow with its length squared)."""
-    starts = memo(doc).get(_STARTS_KEY)
-    if starts is None:
-        starts = memo(doc)[_STARTS_KEY] = [tok.idx for tok in doc]
-    return starts
-
-
-_STARTS_KEY = "stancegraph.token_starts"
+    return once(doc, "token_starts", lambda: [tok.idx for tok in doc])
 
 
 def _actor_context(doc, actor, f) -> None:

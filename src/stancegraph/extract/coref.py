@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from stancegraph.extract.mentions import Mention, find_actors, find_targets
-from stancegraph.extract.nlp import memo
+from stancegraph.extract.nlp import once
 
 # head noun of a definite description -> the actor types it can refer to
 ACTOR_DESCRIPTIONS = {
@@ -181,12 +181,12 @@ def article_mentions(doc, lexicon) -> tuple[list[Mention], list[Mention]]:
     mentions, linked. Found once per Doc and kept beside it: the rules and the learned
     extractor's candidates both start from them, and each gets a copy of its own, since
     both go on to change their mentions in place."""
-    kept = memo(doc).get(_MENTIONS_KEY)
-    if kept is None or kept[0] is not lexicon:
-        targets = find_targets(doc, lexicon)
-        actors = link_actor_mentions(doc, find_actors(doc, lexicon, targets))
-        kept = memo(doc)[_MENTIONS_KEY] = (lexicon, (targets, actors))
-    return _copied(*kept[1])
+    return _copied(*once(doc, ("mentions", lexicon), lambda: _found_mentions(doc, lexicon)))
+
+
+def _found_mentions(doc, lexicon) -> tuple[list[Mention], list[Mention]]:
+    targets = find_targets(doc, lexicon)
+    return targets, link_actor_mentions(doc, find_actors(doc, lexicon, targets))
 
 
 def _copied(targets: list[Mention], actors: list[Mention]):
@@ -202,9 +202,6 @@ def _copied(targets: list[Mention], actors: list[Mention]):
         return c
 
     return [copied(m) for m in targets], [copied(m) for m in actors]
-
-
-_MENTIONS_KEY = "stancegraph.mentions"
 
 
 def link_actor_mentions(doc, actors: list[Mention]) -> list[Mention]:

@@ -8,7 +8,7 @@ import bisect
 import datetime as dt
 import re
 
-from stancegraph.extract.nlp import memo
+from stancegraph.extract.nlp import once
 
 MONTHS = {
     m: i
@@ -138,11 +138,9 @@ def stance_date(doc, start: int, end: int, article_date: str | None) -> str | No
 def _date_entities(doc) -> tuple[list[int], list]:
     """The DATE entities of a Doc in text order, with their start offsets, found once per Doc
     (scanning `doc.ents` for every stance made long articles quadratic)."""
-    found = memo(doc).get(_DATES_KEY)
-    if found is None:
-        ents = [ent for ent in doc.ents if ent.label_ == "DATE"]
-        found = memo(doc)[_DATES_KEY] = ([ent.start_char for ent in ents], ents)
-    return found
+    return once(doc, "date_entities", lambda: _dates_in(doc))
 
 
-_DATES_KEY = "stancegraph.date_entities"
+def _dates_in(doc) -> tuple[list[int], list]:
+    ents = [ent for ent in doc.ents if ent.label_ == "DATE"]
+    return [ent.start_char for ent in ents], ents

@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 
 from stancegraph.extract import prefilter
 from stancegraph.extract.lexicon import Lexicon
-from stancegraph.extract.nlp import memo
+from stancegraph.extract.nlp import once
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
@@ -26,31 +26,18 @@ APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 def doc_text(doc) -> str:
     """`doc.text`, built once per Doc: spaCy joins every token again on each access, which
     made loops over a long article's mentions quadratic."""
-    text = memo(doc).get(_TEXT_KEY)
-    if text is None:
-        text = memo(doc)[_TEXT_KEY] = doc.text
-    return text
+    return once(doc, "text", lambda: doc.text)
 
 
 def straight_text(doc) -> str:
     """The article's text with curly apostrophes made straight (same length), built once."""
-    text = memo(doc).get(_STRAIGHT_KEY)
-    if text is None:
-        text = memo(doc)[_STRAIGHT_KEY] = doc_text(doc).translate(APOSTROPHES)
-    return text
+    return once(doc, "straight_text", lambda: doc_text(doc).translate(APOSTROPHES))
 
 
 def folded_text(doc) -> str:
     """The article's text as prefilter.may_match reads it, built once."""
-    text = memo(doc).get(_FOLDED_KEY)
-    if text is None:
-        text = memo(doc)[_FOLDED_KEY] = prefilter.fold(doc_text(doc))
-    return text
+    return once(doc, "folded_text", lambda: prefilter.fold(doc_text(doc)))
 
-
-_TEXT_KEY = "stancegraph.text"
-_STRAIGHT_KEY = "stancegraph.straight_text"
-_FOLDED_KEY = "stancegraph.folded_text"
 
 US_STATES = {
     "Alabama",

