@@ -73,7 +73,7 @@ def test_one_node_per_state_and_per_law(dev):
     assert len(names) == len(set(names)), names
     # California's SB 54 by its number, as "SB 54", "SB54" and "the sanctuary state law"
     sb54 = [r for r in laws if "SB 54" in r["l"]]
-    assert [r["l"] for r in sb54] == ["California SB 54 (2017)"]
+    assert [r["l"] for r in sb54] == ["California Values Act (SB 54, 2017)"]
     # "House Bill 9, the Immigrant Safety Act" is one law
     assert "Immigrant Safety Act" not in names and "New Mexico HB 9" in names
     # no bare bill number is left without its state
@@ -145,7 +145,7 @@ def test_sheriffs_against_their_own_states_officials(dev):
         (r["state"], r["sheriff"], r["sheriffSide"], r["target"], r["stateActor"])
         for r in bundled(dev, "sheriff-vs-state")
     }
-    sb54 = "California SB 54 (2017)"
+    sb54 = "California Values Act (SB 54, 2017)"
     assert got == {
         ("California", "Orange County Sheriff's Department", "against", sb54, "Kevin de León"),
         ("California", "Sandra Hutchens", "against", sb54, "Kevin de León"),
@@ -170,7 +170,7 @@ def test_divided_counties(dev):
 def test_stances_per_month_and_program_family(dev):
     got = {(r["month"], r["family"]): r for r in bundled(dev, "stances-by-month")}
     # d23 (2025-05-28): Connecticut lawmakers and advocates for expanding the Trust Act
-    trust = got[("2025-05", "Connecticut HB 6659 (2013)")]
+    trust = got[("2025-05", "Connecticut TRUST Act (HB 6659, 2013)")]
     assert int(trust["support"]) > 0 and trust["oppose"] == "0"
     # a stance dated only to a year is counted by its article's month, not in January
     assert all(month == "undated" or len(month) == 7 for month, _ in got)

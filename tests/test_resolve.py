@@ -458,9 +458,10 @@ def test_a_known_law_by_its_number_its_title_and_the_states_sanctuary_law():
                    "e.txt": "Texas and California argued."},
         )
     ]  # fmt: skip
-    law = DEFAULT_BASE_IRI + "california-sb-54-2017"
+    law = DEFAULT_BASE_IRI + "california-values-act-sb-54-2017"
     assert [t.id for t in targets[:4]] == [law] * 4
-    assert targets[0].name == "California SB 54 (2017)" and targets[0].type == "law"
+    # its label holds both ways articles name it: its title and its number
+    assert targets[0].name == "California Values Act (SB 54, 2017)" and targets[0].type == "law"
     # an article that names two states does not say which state's law it means
     assert targets[4].id != law
 
@@ -480,6 +481,18 @@ def test_a_bill_number_in_apposition_names_the_act():
     )  # fmt: skip
     assert act.id == bill.id == DEFAULT_BASE_IRI + "new-mexico-hb-9"
     assert "Immigrant Safety Act" in act.aliases
+
+
+def test_a_colorado_bill_keeps_its_session_in_its_number():
+    """Colorado numbers a bill by its session year and its number: HB24-1128 is not
+    HB 24, and the extractor and the resolver both read it whole."""
+    from stancegraph.extract import extract_stances
+
+    text = "Colorado lawmakers passed HB24-1128 to limit cooperation with ICE.\n"
+    found = extract_stances([Article(doc="co.txt", text=text)], extractor="rules")
+    [s] = resolve(found, texts={"co.txt": text})
+    assert s.target.name == "Colorado HB 24-1128"
+    assert s.target.id == DEFAULT_BASE_IRI + "colorado-hb-24-1128"
 
 
 def test_pronouns_and_common_nouns_are_no_aliases():

@@ -213,6 +213,11 @@ class Law:
 
     @property
     def name(self) -> str:
+        """Its title with its number ("California Values Act (SB 54, 2017)"), or where it
+        has no title its state and number ("Texas SB 4 (2017)"): one label that holds both
+        of the ways articles name it."""
+        if self.names:
+            return f"{self.names[0]} ({self.bill}, {self.session})"
         return f"{self.state} {self.bill} ({self.session})"
 
 
@@ -239,7 +244,7 @@ BILL_WORDS = {
     "house file": "HF",
     "legislative bill": "LB",
 }
-BILL = re.compile(r"^(SB|HB|AB|SF|HF|LB) ?(\d+)$")
+BILL = re.compile(r"^(SB|HB|AB|SF|HF|LB) ?(\d{2}-\d{3,4}|\d+)$")  # "HB24-1128": Colorado's
 
 
 def bill_number(name: str) -> str | None:
@@ -251,7 +256,9 @@ def bill_number(name: str) -> str | None:
     return f"{match.group(1)} {match.group(2)}" if match else None
 
 
-_BILL_TEXT = r"(?:(?:Senate|House|Assembly|Legislative) (?:Bill|File)|SB|HB|AB|SF|HF|LB) ?\d+"
+_BILL_TEXT = (
+    r"(?:(?:Senate|House|Assembly|Legislative) (?:Bill|File)|SB|HB|AB|SF|HF|LB) ?(?:\d{2}-)?\d+"
+)
 
 
 def _bill_named_as(title: str, text: str) -> str | None:
@@ -379,7 +386,7 @@ class Mentions:
 
     def _qualify(self, entity: Entity, doc: str) -> Entity:
         """Names that only make sense within a state take the one its article names:
-        "SB 54" -> "California SB 54 (2017)", "the state Senate" -> "New Mexico Senate",
+        "SB 54" -> "California Values Act (SB 54, 2017)", "the state Senate" -> "New Mexico Senate",
         "California's sanctuary state law" -> the same law."""
         if entity.type in TARGET_KINDS:
             law = _law_of(entity.name, self.the_state(doc))
