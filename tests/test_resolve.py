@@ -495,6 +495,26 @@ def test_a_colorado_bill_keeps_its_session_in_its_number():
     assert s.target.id == DEFAULT_BASE_IRI + "colorado-hb-24-1128"
 
 
+def test_a_well_known_agency_garbled_by_its_article_is_still_that_agency():
+    """News copy misspells ICE's name, swaps its words, adds "federal" or "Agency": each
+    is ICE; two bodies whose names share most words stay two."""
+    garbled = [
+        "Immigrations and Customs Enforcement",
+        "U.S. Customs and Immigration Enforcement",
+        "federal Immigration and Customs Enforcement",
+        "the Immigration and Customs Enforcement Agency",
+    ]
+    iris = actor_iris(*((f"{k}.txt", n, "federal_agency") for k, n in enumerate(garbled)))
+    assert set(iris) == {DEFAULT_BASE_IRI + "u-s-immigration-and-customs-enforcement"}
+    others = actor_iris(
+        ("a.txt", "U.S. Citizenship and Immigration Services", "federal_agency"),
+        ("b.txt", "U.S. Customs and Border Protection", "federal_agency"),
+        ("c.txt", "Department of Homeland Security and Immigration and Customs Enforcement",
+         "federal_agency"),
+    )  # fmt: skip
+    assert len(set(others)) == 3 and not set(others) & set(iris)
+
+
 def test_pronouns_and_common_nouns_are_no_aliases():
     target = Entity("Marlow ordinance", "law", aliases=("it", "the law", "Ordinance 12"))
     [s] = resolve([stance("a.txt", Entity("Marlow", "jurisdiction"), target)])

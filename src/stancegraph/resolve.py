@@ -68,6 +68,8 @@ def name_key(name: str, kind: str) -> str:
     for known in lexicon.known:
         if low == known.name.lower() or low in (a.lower() for a in known.aliases):
             return "known:" + known.name.lower()
+    if (words := name_words(low)) and (known_name := _known_by_words().get(words)):
+        return "known:" + known_name
     low = re.sub(r"^the\s+", "", low)
     for pattern, full in PLACE_ABBREVIATIONS.items():
         low = re.sub(pattern, full, low)
@@ -77,6 +79,35 @@ def name_key(name: str, kind: str) -> str:
     low = re.sub(r"^city of\s+", "", low) if kind == "jurisdiction" else low
     low = re.sub(r"[^\w()]+|_", " ", low).strip()  # letters of any script: 名前 is not 記事
     return f"{kind_family(kind)}:{low}"
+
+
+# words that say what kind of body a name is, or whose, not which body it is
+_GENERIC_NAME_WORDS = frozenset({"the", "u.s.", "us", "federal", "agency", "of", "and", "for"})
+
+
+def name_words(name: str) -> frozenset[str] | None:
+    """The words that tell a well-known body's name from another's, each without a plural
+    or possessive s, in any order: "Immigrations and Customs Enforcement", "U.S. Customs and
+    Immigration Enforcement" and "the Immigration and Customs Enforcement Agency" are all
+    ICE's name as news copy garbles it. None for a name of fewer than two such words."""
+    words = frozenset(
+        re.sub(r"(?:'s|s'|s)$", "", w)
+        for w in re.findall(r"[\w.']+", name.lower().replace("’", "'"))
+        if w not in _GENERIC_NAME_WORDS
+    )
+    return words if len(words) >= 2 else None
+
+
+@cache
+def _known_by_words() -> dict[frozenset[str], str]:
+    """Each well-known actor's (data/actors.toml) names by their words; a set of words two
+    of them share names neither."""
+    by_words: dict[frozenset[str], set[str]] = defaultdict(set)
+    for known in load_lexicon().known:
+        for name in (known.name, *known.aliases):
+            if words := name_words(name):
+                by_words[words].add(known.name.lower())
+    return {words: next(iter(owners)) for words, owners in by_words.items() if len(owners) == 1}
 
 
 def kind_family(kind: str) -> str:
