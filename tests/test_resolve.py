@@ -515,6 +515,21 @@ def test_a_well_known_agency_garbled_by_its_article_is_still_that_agency():
     assert len(set(others)) == 3 and not set(others) & set(iris)
 
 
+def test_a_copyright_line_names_the_publisher_not_the_state_of_the_story():
+    """A scraped page opens with its outlet's notice; the law an article about Boston
+    calls "the Trust Act" is not Connecticut's because the outlet is Connecticut Public."""
+    boston = "© 2025 Connecticut Public\nThe suit takes aim at the city's Trust Act.\n"
+    hartford = "Connecticut lawmakers voted to expand the Trust Act.\n"
+    trust = Entity("Trust Act", "law")
+    got = resolve(
+        [stance("boston.txt", Entity("Boston", "jurisdiction"), trust),
+         stance("hartford.txt", Entity("Hartford", "jurisdiction"), trust)],
+        texts={"boston.txt": boston, "hartford.txt": hartford},
+    )  # fmt: skip
+    assert got[0].target.name == "Trust Act"
+    assert got[1].target.name == "Connecticut TRUST Act (HB 6659, 2013)"
+
+
 def test_pronouns_and_common_nouns_are_no_aliases():
     target = Entity("Marlow ordinance", "law", aliases=("it", "the law", "Ordinance 12"))
     [s] = resolve([stance("a.txt", Entity("Marlow", "jurisdiction"), target)])

@@ -156,10 +156,15 @@ def county_states(place: str) -> frozenset[str]:
     return _counties().get(place.replace("’", "'").lower(), frozenset())
 
 
+_COPYRIGHT_LINE = re.compile(r"^[ \t]*(?:©|\(c\)|Copyright\b)[^\n]*", re.MULTILINE | re.IGNORECASE)
+
+
 def named_states(text: str) -> frozenset[str]:
     """The states an article names: by name ("California", not "Washington County"), by
     abbreviation after a place ("Huntington Beach, Calif."), or as the only state that has
-    a county the article names ("Hennepin County": Minnesota)."""
+    a county the article names ("Hennepin County": Minnesota). A copyright line names the
+    publisher ("© 2025 Connecticut Public"), not a place the story is about."""
+    text = _COPYRIGHT_LINE.sub("", text)
     states = set(_STATE_NAMED.findall(text))
     states |= {STATE_ABBREVIATIONS[a] for a in _ABBREVIATED.findall(text)}
     for county in set(_COUNTY_NAMED.findall(text)):
