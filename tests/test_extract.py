@@ -438,6 +438,26 @@ def test_police_chief_speaks_for_the_department():
     assert hits[0].on_behalf_of.name == "Tolland Police Department"
 
 
+@pytest.mark.parametrize(
+    ("text", "person", "role"),
+    [
+        ("Del. Imani Corbett (D-Marlow) testifies on her bill to end the 287(g) program.",
+         "Imani Corbett", "Del"),
+        ("State Del. Imani Corbett said the 287(g) program must end.", "Imani Corbett", "Del"),
+        # without its period "Del" opens a name: it is kept
+        ("Del Farrow, a deputy, said he opposes the 287(g) program.", "Del Farrow", "Deputy"),
+    ],
+)  # fmt: skip
+def test_an_abbreviated_title_with_its_period_is_the_role_not_an_actor(text, person, role):
+    from stancegraph.extract.coref import article_mentions
+    from stancegraph.extract.lexicon import load_lexicon
+    from stancegraph.extract.nlp import parse
+
+    _, actors = article_mentions(parse([text])[0], load_lexicon())
+    people = {(a.name, a.role) for a in actors if a.type == "official" or a.name == "Del."}
+    assert people == {(person, role)}
+
+
 @pytest.mark.parametrize("post", ["executive director of", "a spokeswoman for"])
 def test_group_staff_speak_for_the_group(post):
     hits = expect(

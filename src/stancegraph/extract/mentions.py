@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from stancegraph.extract import prefilter
-from stancegraph.extract.lexicon import Lexicon
+from stancegraph.extract.lexicon import Lexicon, load_lexicon
 from stancegraph.extract.nlp import once
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
@@ -291,6 +291,19 @@ def _title_words(lexicon: Lexicon) -> frozenset[str]:
 @cache
 def _words_of_titles(titles: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for title in titles for w in title.split()) | {"pro", "tempore", "acting"}
+
+
+def title_key(word: str) -> str:
+    """A word as the titles of data/actors.toml spell it: lowercase, without its period
+    ("Sen." is sen), but for the abbreviations listed with theirs: "Del." is a delegate's
+    title, while "Del" opens names ("Del Rio")."""
+    low = word.lower()
+    return low if low in _period_titles() else low.rstrip(".")
+
+
+@cache
+def _period_titles() -> frozenset[str]:
+    return frozenset(t for t in load_lexicon().titles if t.endswith("."))
 
 
 def _name_prefix_words(lexicon: Lexicon) -> frozenset[str]:
@@ -665,7 +678,7 @@ def _titled_people(doc, lexicon: Lexicon, mentions: list[Mention]) -> list[Menti
     covered = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
     found = []
     for tok in doc:
-        if not tok.text[:1].isupper() or tok.lower_.rstrip(".") not in lexicon.titles:
+        if not tok.text[:1].isupper() or title_key(tok.text) not in lexicon.titles:
             continue
         run = []
         j = tok.i + 1
@@ -782,7 +795,7 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
     if label == "PERSON":
         # "Sheriff Jim McDonnell": the title is the role, not part of the name
         # (and every word of a longer title the NER kept: "Chief Financial Officer X")
-        while len(span) > 1 and span[0].text.lower().rstrip(".") in _name_prefix_words(lexicon):
+        while len(span) > 1 and title_key(span[0].text) in _name_prefix_words(lexicon):
             span = span[1:]
         # "Berenice [Nava Romero]": a first name the NER left out
         while (
@@ -791,7 +804,7 @@ def _actor_mention(doc, lexicon, start, end, label, known_name) -> Mention | Non
             and doc[span.start - 1].text.istitle()
             and doc[span.start - 1].dep_ == "compound"
             and doc[span.start - 1].head.i in range(span.start, span.end)
-            and doc[span.start - 1].text.lower().rstrip(".") not in _title_words(lexicon)
+            and title_key(doc[span.start - 1].text) not in _title_words(lexicon)
             and not doc[span.start - 1].ent_type_
         ):
             span = doc[span.start - 1 : span.end]
@@ -864,7 +877,7 @@ def _add_role(doc, span, mention: Mention, lexicon: Lexicon) -> None:
         if len(before) >= 9:
             break
     words = [t.text.translate(APOSTROPHES) for t in before]
-    lowered = [w.lower().rstrip(".") for w in words]
+    lowered = [title_key(w) for w in words]
     title_at = None
     for size in (3, 2, 1):
         for j in range(len(lowered) - size, -1, -1):
