@@ -284,3 +284,29 @@ def test_a_store_loaded_from_the_dataset_holds_what_one_loaded_from_trig(tmp_pat
     assert len(quads) > 100 and any('"@en' in q for q in quads)
     assert any("XMLSchema#date>" in q for q in quads)  # typed literals kept as typed
     assert any("XMLSchema#decimal>" in q for q in quads)
+
+
+def test_the_bulk_loader_is_given_the_graph_in_pieces_of_whole_statements():
+    """The loader holds all that one call gives it: the build's store is loaded a few
+    megabytes at a time, each batch whole lines, so no statement is cut in two."""
+    lines = [f'<https://e/s{k}> <https://e/p> "{k}" <https://e/g{k % 7}> .\n' for k in range(50)]
+    pieces = ["".join(lines[k : k + 3]).encode() for k in range(0, 50, 3)]
+    pieces.insert(4, b"<https://e/x> <https://e/p> ")  # a piece that ends mid-statement...
+    pieces.insert(5, b'"x" <https://e/g0> .\n')  # ... and the one that ends it
+    batches = list(store._batches(pieces, 200))
+    assert len(batches) > 5
+    assert all(b.endswith(b"\n") for b in batches)
+    assert all(len(b) < 200 + max(map(len, pieces)) for b in batches)
+    assert b"".join(batches) == b"".join(pieces)
+
+
+def test_a_store_loaded_in_small_batches_holds_every_statement(tmp_path, monkeypatch):
+    lines = [f'<https://e/s{k}> <https://e/p> "{k}" <https://e/g{k % 7}> .\n' for k in range(500)]
+    pieces = [line.encode() for line in lines]
+    store.write_nquads(pieces, tmp_path / "whole")
+    monkeypatch.setattr(store, "LOAD_BATCH_BYTES", 1000)
+    assert len(list(store._batches(pieces, store.LOAD_BATCH_BYTES))) > 20
+    store.write_nquads(pieces, tmp_path / "batched")
+    whole, batched = (store.open_store(tmp_path / n) for n in ("whole", "batched"))
+    assert len(whole) == len(batched) == 500
+    assert set(whole) == set(batched)

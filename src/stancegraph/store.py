@@ -126,34 +126,35 @@ def write_dataset(ds, path: Path) -> None:
 def write_nquads(data: Iterable[bytes], path: Path) -> None:
     """A fresh on-disk store at `path` holding the N-Quads `data` (read a piece at a time,
     never held whole) as they are: the build's named graphs and, as triples of the default
-    graph, their merge (the build writes it itself, so it is not merged here again)."""
+    graph, their merge (the build writes it itself, so it is not merged here again).
+
+    The pieces go to the bulk loader a few megabytes at a time, not as one stream: the
+    loader holds what one call gives it (up to about 2 GB a thread) before it writes, so
+    one call over the whole graph made the load the build's peak at every size."""
 
     def load(store: ox.Store) -> None:
-        store.bulk_load(io.BufferedReader(_Pieces(data), 1 << 20), ox.RdfFormat.N_QUADS)
+        for batch in _batches(data, LOAD_BATCH_BYTES):
+            store.bulk_load(batch, ox.RdfFormat.N_QUADS)
 
     _write_store(path, load, merge=False)
 
 
-class _Pieces(io.RawIOBase):
-    """A binary stream over an iterable of bytes."""
+LOAD_BATCH_BYTES = 8 << 20  # N-Quads per bulk-load call (benchmarks/store_load.py)
 
-    def __init__(self, pieces: Iterable[bytes]):
-        self._pieces = iter(pieces)
-        self._left = b""
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._left:
-            piece = next(self._pieces, None)
-            if piece is None:
-                return 0
-            self._left = piece
-        size = min(len(buffer), len(self._left))
-        buffer[:size] = self._left[:size]
-        self._left = self._left[size:]
-        return size
+def _batches(pieces: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    """The pieces joined into batches of about `limit` bytes, cut only between pieces that
+    end a line, so no statement is split between two batches."""
+    batch: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= limit and piece.endswith(b"\n"):
+            yield b"".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield b"".join(batch)
 
 
 def update_copy(previous: Path, path: Path, drop: Iterable[str], nquads: Iterable[bytes]) -> None:
