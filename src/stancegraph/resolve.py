@@ -125,7 +125,8 @@ _STATES_BY_LENGTH = sorted(US_STATES, key=lambda name: (-len(name), name))
 _STATE = "(?:" + "|".join(re.escape(name) for name in _STATES_BY_LENGTH) + ")"
 # a state's name that names a place of its own: Washington County, Iowa City, Washington, D.C.
 _NOT_THE_STATE = r"(?!\s+(?:County|Parish|City|Borough|Township)\b)(?!,?\s+D\.?\s?C\.)"
-_STATE_NAMED = re.compile(rf"\b({_STATE})\b{_NOT_THE_STATE}")
+# (?=[A-Z]): a state's name starts with a capital, so no other position tries the 50 names
+_STATE_NAMED = re.compile(rf"\b(?=[A-Z])({_STATE})\b{_NOT_THE_STATE}")
 _LONGEST_STATE = max(map(len, US_STATES))  # how far before "'s" a state's name can start
 _STATE_OWNS = re.compile(rf"^(?:the\s+)?({_STATE})'s\s+(.+)$")
 _ABBREVIATED = re.compile(
