@@ -317,3 +317,17 @@ def test_a_files_process_that_is_gone_leaves_the_files_to_the_build(tmp_path):
     writer._process.join()
     writer.write(tmp_path, rdf.DEFAULT_BASE_IRI, [], tmp_path / "a.ttl", tmp_path / "a.trig")
     assert writer.result() is None and not list(tmp_path.iterdir())
+
+
+def test_an_assembly_lets_go_of_its_graphs_but_keeps_its_counts():
+    """A build lets go of every graph's parts and their merge once the files and the store
+    are written, before it draws the view; what it reports of them stays."""
+    articles, stances, _ = extract([SEEDS], options=RULES)
+    cache = chunks.ChunkCache(None, rdf.DEFAULT_BASE_IRI)
+    assembly = chunks.Assembly(cache.chunks(articles, stances), cache.writer)
+    counts = (assembly.triples, assembly.quads, assembly.stances, assembly.entities)
+    assert assembly.union and counts[0] > 1000
+    assembly.release()
+    assert assembly.chunks == []
+    assert "union" not in vars(assembly) and "labels" not in vars(assembly)
+    assert (assembly.triples, assembly.quads, assembly.stances, assembly.entities) == counts

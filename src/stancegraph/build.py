@@ -507,6 +507,12 @@ def _write(
         _write_graph_files(folder, assembly)
     try:
         _write_store(folder, out, report, assembly, previous)
+        if writer is None and counts is None:
+            # the files and the store are written: the merge of every graph, which the
+            # view does not read, is let go before the view is drawn (at 20,000 articles the
+            # two held together made the build's peak)
+            counts = Counts(assembly.triples, assembly.quads, assembly.stances, assembly.entities)
+            assembly.release()
         view = _view_cache(out) if kept else None
         _write_view(folder, out, report, view, keys if kept else None)
         report.view_reused = view is not None and view.hits > 0

@@ -354,6 +354,15 @@ class Assembly:
         self.chunks = sorted(chunks, key=lambda c: c.graph)
         self.writer = writer
 
+    def release(self) -> None:
+        """Let go of the chunks and their merge once every file is written; the counts
+        (triples, quads, stances, entities) are kept, worked out first."""
+        for count in ("triples", "quads", "stances", "entities"):
+            getattr(self, count)
+        self.chunks = []
+        for merged in ("union", "labels", "_types"):
+            self.__dict__.pop(merged, None)
+
     @cached_property
     def union(self) -> dict:
         """subject IRI -> [[predicate IRI, text, [[object nt, text], ...]], ...] of the merge
