@@ -501,12 +501,20 @@ def resolve_entities(
     elsewhere: dict[str, bool] = {}  # name -> attested, for the names their articles lack
 
     def attested(name: str, doc: str) -> bool:
-        """Does some article write the name? (Its own article first: a quick yes.)"""
+        """Does some article write the name? (Its own article first: a quick yes.) A name
+        the stances use is written by one of its articles unless it is one of those
+        looked for in one pass (`elsewhere`); only another name (a variant) is looked
+        for in the whole corpus, which, once per name, grew with the corpus squared."""
         if name not in seen:
             wanted = name.replace("’", "'")
-            seen[name] = wanted in plain.get(doc, "") or (
-                elsewhere[name] if name in elsewhere else wanted in corpus
-            )
+            if wanted in plain.get(doc, ""):
+                seen[name] = True
+            elif name in elsewhere:
+                seen[name] = elsewhere[name]
+            elif name in named_in:
+                seen[name] = True  # not lacking: one of its own articles writes it
+            else:
+                seen[name] = wanted in corpus
         return seen[name]
 
     keys: dict[tuple[str, str], str] = {}  # (name, type) -> name_key: each worked out once
@@ -545,8 +553,12 @@ def resolve_entities(
         for n, docs in named_in.items()
         if not any(n.replace("’", "'") in plain.get(d, "") for d in docs)
     }
-    written = occurring(set(lacking.values()), corpus)
+    # and the other usual names of those (a Sheriff's Department for a Sheriff's Office),
+    # which resolution tries when a name is written nowhere
+    variants = {v: v.replace("’", "'") for n in lacking for v in _variants(n) if v not in named_in}
+    written = occurring(set(lacking.values()) | set(variants.values()), corpus)
     elsewhere.update((n, wanted in written) for n, wanted in lacking.items())
+    elsewhere.update((v, wanted in written) for v, wanted in variants.items())
 
     # a shared place name whose state no article says joins the one state the corpus gives it
     qualified_keys: dict[str, set[str]] = defaultdict(set)
