@@ -281,7 +281,9 @@ BILL_WORDS = {
     "house file": "HF",
     "legislative bill": "LB",
 }
-BILL = re.compile(r"^(SB|HB|AB|SF|HF|LB) ?(\d{2}-\d{3,4}|\d+)$")  # "HB24-1128": Colorado's
+# a bill's number; Colorado's holds its session year ("HB24-1128"), as in data/targets.toml
+BILL_NUMBER = r"\d{2}-\d{3,4}|\d+"
+BILL = re.compile(rf"^(SB|HB|AB|SF|HF|LB) ?({BILL_NUMBER})$")
 
 
 def bill_number(name: str) -> str | None:
@@ -294,7 +296,7 @@ def bill_number(name: str) -> str | None:
 
 
 _BILL_TEXT = (
-    r"(?:(?:Senate|House|Assembly|Legislative) (?:Bill|File)|SB|HB|AB|SF|HF|LB) ?(?:\d{2}-)?\d+"
+    rf"(?:(?:Senate|House|Assembly|Legislative) (?:Bill|File)|SB|HB|AB|SF|HF|LB) ?(?:{BILL_NUMBER})"
 )
 
 
