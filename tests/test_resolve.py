@@ -556,12 +556,13 @@ def test_mentions_qualified_beforehand_resolve_as_those_qualified_then():
 def test_occurring_finds_what_a_search_for_each_string_finds():
     from stancegraph.resolve import MAX_SCANNED, occurring
 
-    text = "The Harris County Sheriff's Office (HCSO) met Harris County; 287(g) a.b [x]\nEnd"
+    text = "The Harris County Sheriff's Office (HCSO) met Harris County; 287(g) a.b [x]\nEnd -x"
     strings = {
         "Harris County", "Harris County Sheriff's Office", "Harris", "County Sheriff",
         "s County", "287(g)", "a.b [x]", "x]\nEnd", "Sheriff's Office (HCSO) met",
         "Harris Countyx", "a+b", "287(g) b", "End.", "Z" * (MAX_SCANNED + 1),
         "ffice (HCSO) met Harris County; 287(g) a.b [x]\nEnd" + "" * 3,
+        "[x]", "]\nEnd", "-x", "^b", "\\n", "; 2",  # first characters a class must escape
     }  # fmt: skip
     assert occurring(strings, text) == {s for s in strings if s in text}
     words = ["ab", "abc", "b", "bc", "c", "ca", "abca", "cab"]  # overlapping, nested
