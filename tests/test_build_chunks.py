@@ -16,7 +16,7 @@ from conftest import SEEDS
 from rdflib import BNode, Literal, URIRef
 
 from stancegraph import chunks, rdf, writer
-from stancegraph.build import CACHE_DIR, GRAPHS_CACHE, build, extract
+from stancegraph.build import CACHE_DIR, GRAPHS_CACHE, STORE_RECORD, build, extract
 from stancegraph.parallel import Options
 from stancegraph.store import add_graph, write_dataset, write_nquads
 
@@ -222,19 +222,17 @@ def test_what_rdflib_would_order_by_its_store_is_not_supported():
 
 
 def test_the_chunks_read_ahead_while_extracting_are_those_used(corpus, tmp_path, monkeypatch):
-    from stancegraph import build as build_module
-
     out = tmp_path / "graph"
     build([corpus], out, options=RULES)
     before = {name: (out / name).read_bytes() for name in FILES}
-    prefetch = build_module._prefetch
+    prefetch = chunks.ChunkCache.prefetch
 
-    def read_ahead_then_lose_the_files(*args):
-        prefetch(*args)
+    def read_ahead_then_lose_the_files(self, keys):
+        prefetch(self, keys)
         for path in _chunk_files(out):  # from here on only what was read ahead is left
             path.unlink()
 
-    monkeypatch.setattr(build_module, "_prefetch", read_ahead_then_lose_the_files)
+    monkeypatch.setattr(chunks.ChunkCache, "prefetch", read_ahead_then_lose_the_files)
     again = build([corpus], out, options=RULES)
     assert (again.graphs_made, again.graphs_reused) == (0, 5)
     assert {name: (out / name).read_bytes() for name in FILES} == before
@@ -264,7 +262,10 @@ def test_files_put_together_aside_are_a_clean_builds_and_a_missing_chunk_falls_b
     _same_files(out, fresh)
 
     def losing_a_chunk(self, folder, base_iri, keys, *files):
-        (Path(folder) / (keys[0][:32] + chunks.SUFFIX)).unlink()
+        # a chunk the process could not have read ahead: not one of the current store's
+        recorded = json.loads((out / CACHE_DIR / STORE_RECORD).read_bytes())["graphs"]
+        new = next(k for k in keys if k not in recorded.values())
+        (Path(folder) / (new[:32] + chunks.SUFFIX)).unlink()
         write(self, folder, base_iri, keys, *files)
 
     monkeypatch.setattr(graphfiles.GraphFiles, "write", losing_a_chunk)
@@ -331,3 +332,45 @@ def test_an_assembly_lets_go_of_its_graphs_but_keeps_its_counts():
     assert assembly.chunks == []
     assert "union" not in vars(assembly) and "labels" not in vars(assembly)
     assert (assembly.triples, assembly.quads, assembly.stances, assembly.entities) == counts
+
+
+def test_statements_printed_ahead_are_those_the_files_print(corpus, tmp_path):
+    from stancegraph import graphfiles
+
+    out = tmp_path / "graph"
+    build([corpus], out, options=RULES)
+    folder = out / CACHE_DIR / GRAPHS_CACHE
+    keys = [json.loads(path.read_bytes().partition(b"\n")[0])["key"] for path in _chunk_files(out)]
+
+    class Idle:  # no job comes while the process reads ahead
+        def poll(self):
+            return False
+
+    warmed = chunks.ChunkCache(folder, rdf.DEFAULT_BASE_IRI)
+    graphfiles._warm(warmed, keys, Idle())
+    for path in _chunk_files(out):  # the job reads only what was read ahead
+        path.unlink()
+    read = warmed.read(keys)
+    assert read is not None and all(c.statements for c in read)
+    assembly = chunks.Assembly([warmed.ontology_chunk(), *read], warmed.writer)
+    turtle, trig = io.BytesIO(), io.BytesIO()
+    assembly.write_turtle(turtle)
+    assembly.write_trig(trig)
+    assert turtle.getvalue() == (out / "stancegraph.ttl").read_bytes()
+    assert trig.getvalue() == (out / "stancegraph.trig").read_bytes()
+
+
+def test_reading_ahead_stops_when_the_job_comes(corpus, tmp_path):
+    from stancegraph import graphfiles
+
+    out = tmp_path / "graph"
+    build([corpus], out, options=RULES)
+    keys = [json.loads(path.read_bytes().partition(b"\n")[0])["key"] for path in _chunk_files(out)]
+
+    class JobWaiting:
+        def poll(self):
+            return True
+
+    cache = chunks.ChunkCache(out / CACHE_DIR / GRAPHS_CACHE, rdf.DEFAULT_BASE_IRI)
+    graphfiles._warm(cache, keys, JobWaiting())
+    assert not cache._read_ahead

@@ -33,6 +33,7 @@ from stancegraph.extract.lexicon import load_lexicon
 from stancegraph.files import cannot_write, replace_file
 from stancegraph.generations import CURRENT, Output, OutputError
 from stancegraph.graphfiles import Counts, FilesError, GraphFiles
+from stancegraph.layoutcache import LayoutCache
 from stancegraph.model import DEFAULT_BASE_IRI, Article, Entity, Stance
 from stancegraph.parallel import (
     IN_PROCESS,
@@ -54,6 +55,7 @@ CACHE_DIR = "cache"  # beside the generations: the extraction cache (cache.py)
 GRAPHS_CACHE = "graphs"  # in CACHE_DIR: each article's named graph as text (chunks.py)
 VIEW_CACHE = "view/view.json"  # in CACHE_DIR: what the current view was drawn from
 ROWS_CACHE = "rows"  # in CACHE_DIR: the rows the view read from each graph (graphrows.py)
+LAYOUT_CACHE = "view/layout.json"  # in CACHE_DIR: the view's laid-out components (layoutcache.py)
 STORE_RECORD = "store/store.json"  # in CACHE_DIR: what the current store was made from
 GC_THRESHOLDS = (100_000, 50, 50)  # while a build runs (Python's default: 700, 10, 10)
 TOO_LONG = ("split", "skip")  # what to do with a text over Options.max_chars
@@ -236,7 +238,7 @@ def build(
         removed_before = record["removed"]
     # one worker loads the extractor while the sources and caches are read: a build that
     # extracts one article would otherwise wait all of its start-up after them
-    with _standby(options) as standby, _files_standby() as files:
+    with _standby(options) as standby, _read_ahead() as ahead:
         articles, skipped = read_sources(sources)  # nothing readable: CorpusError, nothing written
         articles, removed = remove_articles(articles, remove, removed_before)
         try:
@@ -263,11 +265,11 @@ def build(
                     gazetteer,
                     extraction_cache,
                     standby,
-                    partial(_while_extracting, out, chunk_cache, files),
+                    partial(_while_extracting, out, chunk_cache, ahead),
                 )
                 report, chunk_cache = _write(
                     output.folder, articles, stances, skipped, base_iri, out, chunk_cache,
-                    files[0] if files else None,
+                    ahead,
                 )  # fmt: skip
                 record = _record(out, sources, removed, articles, stances, base_iri)
                 write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
@@ -288,16 +290,24 @@ def build(
         return report
 
 
+@dataclass
+class ReadAhead:
+    """What a build works out while its extraction workers start (see _while_extracting)."""
+
+    files: GraphFiles | None = None  # the process that will write the Turtle and TriG files
+    store: Path | None = None  # the current store
+    fingerprint: tuple[list[str], int] | None = None  # and its store.fingerprint
+
+
 @contextlib.contextmanager
-def _files_standby():
-    """A list for the graphfiles.GraphFiles process started while extracting (see
-    _while_extracting), stopped on the way out."""
-    files: list[GraphFiles] = []
+def _read_ahead():
+    """A ReadAhead for the build, whose files process is stopped on the way out."""
+    ahead = ReadAhead()
     try:
-        yield files
+        yield ahead
     finally:
-        for process in files:
-            process.stop()
+        if ahead.files is not None:
+            ahead.files.stop()
 
 
 @contextlib.contextmanager
@@ -455,7 +465,7 @@ def _write(
     base_iri: str,
     out: Path,
     chunk_cache: chunks.ChunkCache | None = None,
-    files: GraphFiles | None = None,
+    ahead: ReadAhead | None = None,
 ):
     """Every file of one generation, into `folder` (not yet visible to readers): (the
     report, the chunks.ChunkCache used, or None when the files were written by rdflib).
@@ -466,7 +476,10 @@ def _write(
     (writer.py): when the store is a copy of the last one with the changed graphs replaced,
     by another process (graphfiles.py) while this one writes the store and the view. A graph
     rdflib would write otherwise (blank nodes, ...) makes the build write everything with
-    rdflib, as before. `files`: that process, started already (the caller stops it)."""
+    rdflib, as before. `ahead`: what was read while extracting (its files process, if any,
+    started already; the caller stops it)."""
+    ahead = ahead or ReadAhead()
+    files = ahead.files
     kept = chunk_cache is not None
     if chunk_cache is None:
         chunk_cache = chunks.ChunkCache(None, base_iri)
@@ -483,7 +496,7 @@ def _write(
         files=[out / TURTLE_FILE, out / TRIG_FILE],
     )
     keys = chunk_cache.keys  # what each named graph of the store is made from
-    previous = _previous_store(out, keys) if kept else None
+    previous = _previous_store(out, keys, ahead) if kept else None
     counts = None
     if previous is not None and previous.unchanged and previous.counts is not None:
         # the store holds just these graphs, so the current files are what this build
@@ -600,9 +613,12 @@ class PreviousStore(NamedTuple):
         return not self.drop and not self.add
 
 
-def _previous_store(out: Path, keys: dict[str, str]) -> PreviousStore | None:
+def _previous_store(
+    out: Path, keys: dict[str, str], ahead: ReadAhead | None = None
+) -> PreviousStore | None:
     """The current store when it is the one the last build wrote (STORE_RECORD) and still
-    holds just that (the same named graphs, as many statements), and few graphs changed."""
+    holds just that (the same named graphs, as many statements), and few graphs changed;
+    `ahead`: its fingerprint, if it was read already."""
     from stancegraph import store
 
     record_path = out / CACHE_DIR / STORE_RECORD
@@ -620,7 +636,11 @@ def _previous_store(out: Path, keys: dict[str, str]) -> PreviousStore | None:
         add = sorted(g for g in keys if before.get(g) != keys[g])
         if len(drop) + len(add) > UPDATE_SHARE * max(1, len(keys)):
             return None
-        if store.fingerprint(current / STORE_DIR) != (sorted(before), count):
+        if ahead is not None and ahead.store == current / STORE_DIR and ahead.fingerprint:
+            fingerprint = ahead.fingerprint
+        else:
+            fingerprint = store.fingerprint(current / STORE_DIR)
+        if fingerprint != (sorted(before), count):
             return None  # changed since (analyze --write, import-registry, ...)
         try:
             counts = Counts(*(int(record[k]) for k in COUNTED))
@@ -634,31 +654,40 @@ def _previous_store(out: Path, keys: dict[str, str]) -> PreviousStore | None:
 COUNTED = ("triples", "statements", "stances", "entities")  # STORE_RECORD's, as in Counts
 
 
-def _while_extracting(
-    out: Path, chunk_cache: chunks.ChunkCache | None, files: list[GraphFiles]
-) -> None:
+def _while_extracting(out: Path, chunk_cache: chunks.ChunkCache | None, ahead: ReadAhead) -> None:
     """What the build needs later and can do while its extraction workers start: the
     modules that write the store and draw the view, the lexicon resolution reads, and the
     chunks the current store was made from (most of those a build that changes a few
-    articles uses); then, when the store is likely to be updated, the process that will
-    write the files starts (on the core this one leaves idle until the workers answer)."""
+    articles uses); when the store is likely to be updated, the process that will write
+    the files starts first, and reads those chunks too (on the core this one leaves idle
+    until the workers answer), and the current store's fingerprint is read (at 20,000
+    articles it counts 7 million statements)."""
     importlib.import_module("stancegraph.store")
     optional_attribute("stancegraph.viz", "write_view")
     load_lexicon()
-    if chunk_cache is not None and _prefetch(out, chunk_cache):
-        with contextlib.suppress(OSError):  # none to be had: _write starts one or does without
-            files.append(GraphFiles.start())
+    keys = None if chunk_cache is None else _recorded_keys(out)
+    if keys is None:  # no record: chunks() reads what it needs, as it would anyway
+        return
+    with contextlib.suppress(OSError):  # none to be had: _write starts one or does without
+        ahead.files = GraphFiles.start()
+        ahead.files.warm(chunk_cache.folder, chunk_cache.base_iri, keys)
+    chunk_cache.prefetch(keys)
+    from stancegraph import store
+
+    ahead.store = (out / CURRENT).resolve() / STORE_DIR
+    with contextlib.suppress(store.StoreError, OSError):  # _previous_store will say
+        ahead.fingerprint = store.fingerprint(ahead.store)
 
 
-def _prefetch(out: Path, chunk_cache: chunks.ChunkCache) -> bool:
-    """Whether the current store has a record (see _keep_store_record)."""
+def _recorded_keys(out: Path) -> list[str] | None:
+    """The chunk keys of the current store's graphs, as its record has them (see
+    _keep_store_record), or None without a record."""
     try:
         record = json.loads((out / CACHE_DIR / STORE_RECORD).read_bytes())
         keys = list(record["graphs"].values())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False  # no record: chunks() reads what it needs, as it would anyway
-    chunk_cache.prefetch(k for k in keys if isinstance(k, str))
-    return True
+        return None
+    return [k for k in keys if isinstance(k, str)]
 
 
 def _keep_store_record(out: Path, report: BuildReport, keys: dict[str, str]) -> None:
@@ -721,7 +750,8 @@ def _write_view(
 ) -> None:
     """index.html, drawn from the store just written, or with a chunks.ViewCache `cache`
     the current view again when `statements` (graph IRI -> chunk key: what the store holds)
-    are those it was drawn from."""
+    are those it was drawn from; with `cache`, its components laid out before are read back
+    (layoutcache.py)."""
     write_view = optional_attribute("stancegraph.viz", "write_view")
     if write_view is None:  # the viz module is not installed
         return
@@ -729,10 +759,13 @@ def _write_view(
     if key is not None and (same := cache.get(key)) is not None:
         write_atomic(folder / VIEW_FILE, same)
     else:
+        layouts = None if cache is None else LayoutCache(out / CACHE_DIR / LAYOUT_CACHE)
         try:
-            write_view(_view_rows(folder, out, statements), folder / VIEW_FILE)
+            write_view(_view_rows(folder, out, statements), folder / VIEW_FILE, layouts=layouts)
         except OSError as err:
             raise BuildError(f"cannot write {folder / VIEW_FILE}: {err.strerror or err}") from None
+        if layouts is not None:
+            layouts.save()
         if key is not None:
             cache.put(key, folder / VIEW_FILE)
     report.files.append(out / VIEW_FILE)

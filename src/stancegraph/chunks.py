@@ -40,6 +40,7 @@ from rdflib import Literal, URIRef
 
 from stancegraph import __version__, rdf
 from stancegraph.cache import stance_to_json
+from stancegraph.codehash import add_code
 from stancegraph.files import prune_folder, replace_file
 from stancegraph.model import Article, Stance
 from stancegraph.writer import INDENT, Unsupported, Writer, sort_objects, supported
@@ -76,15 +77,20 @@ class Chunk:
     A chunk read back from its file decodes its body only when something asks for more
     than its graph and whether it is empty (both in the file's header): a rebuild's own
     process reads every chunk to know what changed, and adds only the changed ones to
-    its store (decoding all 2,000 of a corpus took 0.8 s of a 9 s rebuild)."""
+    its store (decoding all 2,000 of a corpus took 0.8 s of a 9 s rebuild).
 
-    __slots__ = ("graph", "empty", "_body", "_parts")
+    `render()` prints each subject's statement ahead of time, as the Turtle and the TriG
+    file would (the process that writes them does it while the build is still resolving)."""
+
+    __slots__ = ("graph", "empty", "_body", "_parts", "statements")
 
     def __init__(self, graph, label, graph_prefix, prefixes, subjects):
         self.graph: str = graph
         self.empty: bool = not subjects
         self._body: bytes | None = None
         self._parts: tuple | None = (label, graph_prefix, prefixes, subjects)
+        # subject IRI -> its statement in the Turtle file, in the TriG file (render())
+        self.statements: dict[str, tuple[str, str]] | None = None
 
     @property
     def label(self) -> str:
@@ -109,6 +115,13 @@ class Chunk:
             graph, label, gp, prefixes, subjects = json.loads(self._body)
             self._parts, self._body = (label, gp, prefixes, subjects), None
         return self._parts
+
+    def render(self) -> None:
+        """Print every subject's statement now (see Assembly.write_turtle, write_trig)."""
+        self.statements = {
+            s: (_statement(label, props, 0), _statement(label, props, 1))
+            for s, label, props in self.subjects
+        }
 
     def to_bytes(self, key: str) -> bytes:
         """The chunk's file: a header line (the key, the graph, whether it is empty, a hash
@@ -140,7 +153,7 @@ class Chunk:
             return None
         chunk = cls.__new__(cls)
         chunk.graph, chunk.empty = header["graph"], header["empty"]
-        chunk._body, chunk._parts = body, None
+        chunk._body, chunk._parts, chunk.statements = body, None, None
         return chunk
 
 
@@ -308,7 +321,12 @@ class ChunkCache:
         """Read the chunks of `keys` now, for chunks() to use (a build reads them while its
         extraction workers start); each is used once, and chunks() drops the rest."""
         for key in keys:
-            self._read_ahead[key] = self._read_file(key)
+            self.read_ahead(key)
+
+    def read_ahead(self, key: str) -> Chunk | None:
+        """Read the chunk of `key` now, for read() or chunks() to use (once)."""
+        chunk = self._read_ahead[key] = self._read_file(key)
+        return chunk
 
     def _read(self, key: str) -> Chunk | None:
         if key in self._read_ahead:
@@ -360,7 +378,7 @@ class Assembly:
         for count in ("triples", "quads", "stances", "entities"):
             getattr(self, count)
         self.chunks = []
-        for merged in ("union", "labels", "_types"):
+        for merged in ("union", "labels", "_whole", "_types"):
             self.__dict__.pop(merged, None)
 
     @cached_property
@@ -369,13 +387,16 @@ class Assembly:
         of every graph, in rdflib's order; each subject's text in self.labels."""
         union: dict[str, list] = {}
         self.labels: dict[str, str] = {}
+        self._whole: dict[str, Chunk] = {}  # a subject the merge holds as one chunk has it
         for chunk in self.chunks:
             for s, label, props in chunk.subjects:
                 if s not in union:
                     union[s] = props
                     self.labels[s] = label
+                    self._whole[s] = chunk
                 elif union[s] != props:
                     union[s] = _merge_props(union[s], props)
+                    self._whole.pop(s, None)
         return union
 
     @cached_property
@@ -425,8 +446,9 @@ class Assembly:
             for s, _label, _props in chunk.subjects:
                 references[f"<{s}>"] += 1
             parts = [f"\n{chunk.label} {{"]
-            for _, label, props in _ordered(chunk.subjects, references):
-                parts.append(_statement(label, props, 1))
+            printed = chunk.statements
+            for s, label, props in _ordered(chunk.subjects, references):
+                parts.append(printed[s][1] if printed else _statement(label, props, 1))
             parts.append("}\n")
             out.write("".join(parts).encode("utf-8", "replace"))
         out.write(b"\n")
@@ -440,8 +462,9 @@ class Assembly:
                     references[o[0]] += 1
         subjects = [(s, self.labels[s], props) for s, props in self.union.items()]
         parts: list[str] = []
-        for _, label, props in _ordered(subjects, references):
-            parts.append(_statement(label, props, 0))
+        for s, label, props in _ordered(subjects, references):
+            printed = chunk.statements if (chunk := self._whole.get(s)) else None
+            parts.append(printed[s][0] if printed else _statement(label, props, 0))
             if len(parts) >= WRITE_BATCH:  # written as made, not held whole
                 out.write("".join(parts).encode("utf-8", "replace"))
                 parts = []
@@ -569,18 +592,7 @@ class ViewCache:
         """The key of a view of the store whose named graphs are made from the chunks of
         `statements` (graph IRI -> chunk key), drawn by this code."""
         digest = hashlib.sha256()
-        package = Path(str(resources.files("stancegraph")))
-        for pattern in VIEW_CODE:
-            for path in sorted(package.glob(pattern)):
-                if path.is_file():
-                    data = path.read_bytes()
-                    digest.update(f"{path.relative_to(package)}\0{len(data)}\0".encode())
-                    digest.update(data)
-        for name in VIEW_PACKAGES:
-            try:
-                digest.update(f"{name} {importlib.metadata.version(name)}\0".encode())
-            except importlib.metadata.PackageNotFoundError:
-                digest.update(f"{name} -\0".encode())
+        add_code(digest, VIEW_CODE, VIEW_PACKAGES)
         digest.update(json.dumps(sorted(statements.items())).encode("utf-8"))
         return digest.hexdigest()
 

@@ -7,9 +7,14 @@ every chunk, merging the graphs, writing some 30 MB at 2,000 articles) is most o
 that this way runs on the other core, beside the view, instead of before it.
 
     writer = GraphFiles.start()             # a fresh interpreter: it loads its modules now
+    writer.warm(cache_folder, base_iri, likely_keys)   # optional: the last build's chunks
     writer.write(cache_folder, base_iri, keys, turtle_path, trig_path)   # returns at once
     ...                                     # the store, the view
     counts = writer.result()                # Counts, or None: write the files here
+
+Until the job comes, the process reads the chunks `warm` names (the last build's: most of
+them are this build's too) and prints their statements, on a core the build leaves idle
+while it resolves; the job reads only the chunks that are new.
 
 The process reads the chunks the build wrote (chunks.ChunkCache, checked against their
 keys), so it gets the same bytes the build would have written itself. `result()` is None
@@ -57,13 +62,20 @@ class GraphFiles:
         child.close()
         return cls(process, conn)
 
+    def warm(self, cache_folder: Path, base_iri: str, keys: list[str]) -> None:
+        """Read the chunks of `keys` in `cache_folder` ahead of the job (until it comes)."""
+        self._send(("warm", str(cache_folder), base_iri, list(keys)))
+
     def write(
         self, cache_folder: Path, base_iri: str, keys: list[str], turtle: Path, trig: Path
     ) -> None:
         """Start writing the Turtle and TriG files from the chunks of `keys` (every article
         graph's, in any order) in `cache_folder`."""
+        self._send(("write", str(cache_folder), base_iri, list(keys), str(turtle), str(trig)))
+
+    def _send(self, message: tuple) -> None:
         try:
-            self._conn.send((str(cache_folder), base_iri, list(keys), str(turtle), str(trig)))
+            self._conn.send(message)
         except OSError:  # the process is gone: result() says so, and the build writes them
             self.stop()
 
@@ -94,11 +106,19 @@ def _main(conn) -> None:
     gc.disable()
     from stancegraph import chunks  # loaded while the build resolves and updates its store
 
+    cache = None
     try:
-        cache_folder, base_iri, keys, turtle, trig = conn.recv()
+        message = conn.recv()
+        if message[0] == "warm":
+            _, cache_folder, base_iri, keys = message
+            cache = chunks.ChunkCache(Path(cache_folder), base_iri)
+            _warm(cache, keys, conn)
+            message = conn.recv()
+        _, cache_folder, base_iri, keys, turtle, trig = message
     except (EOFError, OSError):
         return
-    cache = chunks.ChunkCache(Path(cache_folder), base_iri)
+    if cache is None or cache.folder != Path(cache_folder) or cache.base_iri != base_iri:
+        cache = chunks.ChunkCache(Path(cache_folder), base_iri)
     read = cache.read(keys)
     if read is None:
         conn.send(("missing", None))
@@ -113,3 +133,13 @@ def _main(conn) -> None:
             return
     counts = Counts(assembly.triples, assembly.quads, assembly.stances, assembly.entities)
     conn.send(("done", counts))
+
+
+def _warm(cache, keys: list[str], conn) -> None:
+    """Read, decode and print the chunks of `keys`, for the job to use, until it comes."""
+    for key in keys:
+        if conn.poll():
+            return
+        chunk = cache.read_ahead(key)
+        if chunk is not None:
+            chunk.render()

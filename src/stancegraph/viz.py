@@ -46,6 +46,7 @@ from markupsafe import Markup
 
 from stancegraph import analyze, graphrows, graphviews, places
 from stancegraph import store as sgstore
+from stancegraph.layoutcache import LayoutCache, component_key
 
 SG = "https://w3id.org/stancegraph/ns#"
 SCHEMA = "https://schema.org/"
@@ -635,8 +636,9 @@ def _footprint(n: dict, labelled: bool) -> tuple[float, float, float]:
     return (max(r + 3.0, half), r + 3.0, r + 6.0 + LABEL_LINE_PX * len(lines))
 
 
-def layout(view: dict) -> dict[str, tuple[float, float]]:
-    """Fixed positions (in px at zoom 1) for every node, deterministic.
+def layout(view: dict, cache: LayoutCache | None = None) -> dict[str, tuple[float, float]]:
+    """Fixed positions (in px at zoom 1) for every node, deterministic; a component `cache`
+    holds (layoutcache.py) is read back, not laid out again.
 
     Each connected component is laid out on its own (so a typical link is about LINK px
     long whatever the graph's shape): a component of up to SPRING_MAX nodes gets
@@ -660,8 +662,16 @@ def layout(view: dict) -> dict[str, tuple[float, float]]:
     parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
     boxes = []
     for c in parts:
-        pos = _component_layout(graph if len(c) == len(graph) else _induced(graph, c), c)
-        boxes.append(_spread(pos, c, feet))
+        sub = graph if len(c) == len(graph) else _induced(graph, c)
+        if cache is None:
+            boxes.append(_spread(_component_layout(sub, c), c, feet))
+            continue
+        key = component_key([c, list(sub.nodes)], list(sub.edges), [feet[n] for n in c])
+        pos = cache.get(key, c)
+        if pos is None:
+            pos = _spread(_component_layout(sub, c), c, feet)
+            cache.put(key, c, pos)
+        boxes.append(pos)
     return _pack(boxes, feet)
 
 
@@ -830,9 +840,10 @@ SCRIPTS = ("viz-util.js", "viz-graph.js", "viz-table.js", "viz-timeline.js", "vi
 STYLES = ("viz.css",)
 
 
-def render_html(view: dict) -> str:
-    """The page for a view model: one self-contained HTML document, deterministic."""
-    page = page_data(view)
+def render_html(view: dict, layouts: LayoutCache | None = None) -> str:
+    """The page for a view model: one self-contained HTML document, deterministic
+    (`layouts`: see layout)."""
+    page = page_data(view, layouts)
     scripts = [_asset(name) for name in SCRIPTS]
     styles = [_asset(name) for name in STYLES]
     for name, text in zip(SCRIPTS, scripts, strict=True):
@@ -854,11 +865,11 @@ def render_html(view: dict) -> str:
     )
 
 
-def page_data(view: dict) -> dict:
+def page_data(view: dict, layouts: LayoutCache | None = None) -> dict:
     """What the page's script reads: nodes, edges and stances as lists that point at each
     other by index (a 5,000-node graph stays a few MB), sources listed once, positions,
     the hierarchy, the changes of position and the map's outlines."""
-    positions = layout(view)
+    positions = layout(view, layouts)
     index = {n["id"]: i for i, n in enumerate(view["nodes"])}
     ranked = sorted(
         view["nodes"],
@@ -1146,10 +1157,12 @@ def write_view(
     hops: int = 1,
     target: str | None = None,
     title: str = "stancegraph",
+    layouts: LayoutCache | None = None,
 ) -> ViewReport:
-    """Write the HTML view of `graph` to `out_file` atomically (temp file + rename)."""
+    """Write the HTML view of `graph` to `out_file` atomically (temp file + rename);
+    `layouts`: the components laid out before (see layout)."""
     view = make_view(graph, focus=focus, hops=hops, target=target, title=title)
-    data = render_html(view).encode("utf-8")
+    data = render_html(view, layouts).encode("utf-8")
     out = Path(out_file)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}-", suffix=".tmp", dir=out.parent)
