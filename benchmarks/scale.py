@@ -204,6 +204,8 @@ def main() -> None:
     parser.add_argument("--tmp", type=Path, default=None, help="where to write (default: /tmp)")
     args = parser.parse_args()
     print(f"extractor {args.extractor}, {args.workers} worker(s)")
+    if args.tmp is not None:
+        args.tmp.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         results = [one_size(n, args, Path(tmp)) for n in args.articles]
     if len(results) > 1:
