@@ -422,3 +422,25 @@ def test_the_words_between_a_pair_are_the_tokens_between_their_mentions():
             assert {k for k in c.features if k.startswith("b=")} == words
             checked += 1
     assert checked > 100
+
+
+def test_a_statement_announced_with_a_colon_is_its_speakers_until_others_speak():
+    """'X issued the following statement:' makes X the speaker of the unquoted sentences
+    after it (a press release printed whole), and no longer once others are said to speak."""
+    text = (
+        "Marlow County Sheriff Dana Whitfield issued the following statement:\n"
+        "We will not join the 287(g) program. Our deputies are not immigration agents.\n"
+        "Supporters of the 287(g) program said the county should sign the agreement.\n"
+    )
+    cands = training.candidates_for([Article("a.txt", text)])[0].candidates
+    stated = {
+        text[c.sent_start : c.sent_end].strip()
+        for c in cands
+        if c.actor.name == "Dana Whitfield" and c.features.get("how=statement")
+    }
+    assert stated == {
+        "We will not join the 287(g) program.",
+        "Our deputies are not immigration agents.",
+    }
+    later = text.index("Supporters")
+    assert not [c for c in cands if c.sent_start >= later and c.actor.name == "Dana Whitfield"]

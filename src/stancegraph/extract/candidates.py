@@ -153,7 +153,7 @@ def _sentence_actors(sent, actors: list[Mention], quotes: QuoteReader):
             add(m, "pronoun" if m.pronoun else ("referred" if m.referred else "named"))
     speaker = quotes.speaker_of.get(sent.start_char)
     if speaker is not None and speaker.name:
-        add(speaker, "speaker")
+        add(speaker, "statement" if sent.start_char in quotes.stated else "speaker")
     for m, _how in list(found):
         if m.type == "official" and m.affiliation and m.leads:
             body = copy.copy(m)

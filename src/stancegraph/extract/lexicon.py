@@ -64,6 +64,7 @@ class Lexicon:
     hypothetical_aux: frozenset[str]
     hedges: frozenset[str]
     speech_verbs: frozenset[str]
+    statement_nouns: frozenset[str]
     negative: frozenset[str]
     condemning: frozenset[str]
     positive: frozenset[str]
@@ -133,6 +134,7 @@ def load_lexicon() -> Lexicon:
         hypothetical_aux=frozenset(predicates["modality"]["hypothetical_aux"]),
         hedges=frozenset(predicates["modality"]["hedges"]),
         speech_verbs=frozenset(predicates["speech"]["words"]),
+        statement_nouns=frozenset(predicates["statement"]["words"]),
         negative=frozenset(evaluative["negative"]["words"]),
         condemning=frozenset(evaluative["negative"]["condemn"]),
         positive=frozenset(evaluative["positive"]["words"]),

@@ -19,6 +19,7 @@ from stancegraph.extract.lexicon import Lexicon
 from stancegraph.extract.mentions import Mention, doc_text
 from stancegraph.extract.stances import FIRST_PERSON, Finding, SentenceReader
 
+STATEMENT_SENTENCES = 12  # how far a statement announced by "the following statement:" runs
 EVALUATION_DEPTH = 2  # only words near the top of the parse judge what the sentence is about
 TOPIC_WINDOW = 4
 NO_SPEAKER = Mention(
@@ -37,6 +38,7 @@ class QuoteReader:
         self.sents = list(doc.sents)
         self.quotes = [(m.start(), m.end()) for m in QUOTE.finditer(doc_text(doc))]
         self.speaker_of: dict[int, Mention] = {}  # sentence start char -> speaker
+        self.stated: set[int] = set()  # sentences a statement announced before them holds
         self._speakers: dict[int, Mention | None] = {}  # _speaker_in, by sentence start char
         self._attribute()
 
@@ -131,6 +133,57 @@ class QuoteReader:
                 speaker = self._speaker_in(s)
                 if speaker is not None and speaker is not NO_SPEAKER:
                     self.speaker_of[s.start_char] = speaker
+        self._statements()
+
+    def _statements(self) -> None:
+        """A line ending with a colon that announces a statement ("Sheriff X issued the
+        following statement:", "Statement by Attorney General Y on the ruling:") gives
+        its speaker the sentences after it, quoted or not, until another speaker (named or
+        not) is, another statement is announced, or STATEMENT_SENTENCES have passed."""
+        sents = self.sents
+        for k, sent in enumerate(sents):
+            if not self._announces_statement(sent):
+                continue
+            speaker = self._speaker_in(sent)
+            if speaker is None or speaker is NO_SPEAKER:
+                speaker = self._statement_speaker(sent)
+            if speaker is None:
+                continue
+            for j in range(k + 1, min(len(sents), k + 1 + STATEMENT_SENTENCES)):
+                later = sents[j]
+                own = self.speaker_of.get(later.start_char) or self._speaker_in(later)
+                if own is NO_SPEAKER or (own is not None and own.name != speaker.name):
+                    break  # "Supporters of the bill said ...": the article speaks again
+                if self._announces_statement(later):
+                    break
+                self.speaker_of.setdefault(later.start_char, speaker)
+                self.stated.add(later.start_char)
+
+    def _announces_statement(self, sent) -> bool:
+        if not sent.text.rstrip().endswith(":"):
+            return False
+        return any(
+            tok.lemma_.lower() in self.lex.statement_nouns
+            or (tok.lemma_.lower() in self.lex.speech_verbs and tok.pos_ == "VERB")
+            for tok in sent
+        )
+
+    def _statement_speaker(self, sent) -> Mention | None:
+        """Who issues the statement a sentence announces: the actor that is a subject
+        ("X issued the following statement:") or that the statement is by or from."""
+        for m in self.actors:
+            if not sent.start_char <= m.start < sent.end_char:
+                continue
+            tok = self.doc[m.head]
+            if tok.dep_ in ("nsubj", "nsubjpass"):
+                return m
+            if (
+                tok.dep_ == "pobj"
+                and tok.head.lower_ in ("by", "from")
+                and tok.head.head.lemma_.lower() in self.lex.statement_nouns
+            ):
+                return m
+        return None
 
     def _paragraph_break(self, k: int, inside: list[int]) -> bool:
         a, b = sorted(
