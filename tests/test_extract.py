@@ -458,6 +458,30 @@ def test_an_abbreviated_title_with_its_period_is_the_role_not_an_actor(text, per
     assert people == {(person, role)}
 
 
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # the NER reads the coordination as one organisation: it is the two it joins
+        ("The Department of Homeland Security and Immigration and Customs Enforcement "
+         "praised the 287(g) program.",
+         {"U.S. Department of Homeland Security", "U.S. Immigration and Customs Enforcement"}),
+        # one known name with "and" inside it stays one actor
+        ("Officials from Immigration and Customs Enforcement praised the 287(g) program.",
+         {"U.S. Immigration and Customs Enforcement"}),
+    ],
+)  # fmt: skip
+def test_known_actors_joined_by_and_are_each_an_actor(text, actors):
+    from stancegraph.extract.coref import article_mentions
+    from stancegraph.extract.lexicon import load_lexicon
+    from stancegraph.extract.nlp import parse
+
+    _, found = article_mentions(parse([text])[0], load_lexicon())
+    assert {a.name for a in found if not a.is_anaphor} == actors
+    stances = extract(text)
+    for actor in actors:
+        assert find(stances, actor, "support", P287), describe(stances)
+
+
 @pytest.mark.parametrize("post", ["executive director of", "a spokeswoman for"])
 def test_group_staff_speak_for_the_group(post):
     hits = expect(

@@ -492,6 +492,7 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
     # institutions the NER misses, by how their names are built
     for match in INSTITUTION_NAME.finditer(doc_text(doc)):
         spans.append((match.start(1), match.end(1), "ORG", None))
+    spans = _without_coordinated_names(spans, doc_text(doc))
     # longest first, then earliest; drop overlaps
     spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
     chosen: list[tuple[int, int, str | None, str | None]] = []
@@ -529,6 +530,44 @@ def find_actors(doc, lexicon: Lexicon, targets: list[Mention]) -> list[Mention]:
     # Tom Knight") is part of the title, not an actor of its own
     titled = [(m.title_start, m.start) for m in mentions if m.title_start is not None]
     return [m for m in mentions if not any(a <= m.start and m.end <= b for a, b in titled)]
+
+
+JOINING = re.compile(r"(?:\s|,|&|\band\b)+")  # what joins two names in a coordination
+LEADING = re.compile(r"(?:\s|\bthe\b)*", re.IGNORECASE)  # what may open or close it
+
+
+def _without_coordinated_names(spans: list, text: str) -> list:
+    """Drop an entity span that is two or more known actors joined by "and" or commas and
+    nothing else ("Department of Homeland Security and Immigration and Customs
+    Enforcement"): the NER read the coordination as one organisation, and being the
+    longest span it would have hidden the actors it joins."""
+    known = sorted((s for s in spans if s[2] == "KNOWN"), key=lambda s: (-(s[1] - s[0]), s[0]))
+    out = []
+    for span in spans:
+        if span[2] != "KNOWN" and _joins_known(span, known, text):
+            continue
+        out.append(span)
+    return out
+
+
+def _joins_known(span, known: list, text: str) -> bool:
+    inside: list = []
+    for k in known:  # longest first: the known names inside, not overlapping each other
+        if (
+            span[0] <= k[0]
+            and k[1] <= span[1]
+            and not any(k[0] < o[1] and o[0] < k[1] for o in inside)
+        ):
+            inside.append(k)
+    if len(inside) < 2:
+        return False
+    inside.sort()
+    gaps = [text[a[1] : b[0]] for a, b in zip(inside, inside[1:], strict=False)]
+    return (
+        all(JOINING.fullmatch(g) for g in gaps)
+        and LEADING.fullmatch(text[span[0] : inside[0][0]]) is not None
+        and LEADING.fullmatch(text[inside[-1][1] : span[1]]) is not None
+    )
 
 
 @cache
