@@ -138,8 +138,9 @@ class QuoteReader:
     def _statements(self) -> None:
         """A line ending with a colon that announces a statement ("Sheriff X issued the
         following statement:", "Statement by Attorney General Y on the ruling:") gives
-        its speaker the sentences after it, quoted or not, until another speaker (named or
-        not) is, another statement is announced, or STATEMENT_SENTENCES have passed."""
+        its speaker the sentences after it, quoted or not, until someone else is said to
+        speak (named or not), another statement is announced, or STATEMENT_SENTENCES
+        have passed."""
         sents = self.sents
         for k, sent in enumerate(sents):
             if not self._announces_statement(sent):
