@@ -46,19 +46,22 @@ CHANGE = "\nThe county board voted to end its 287(g) agreement with ICE, the she
 
 
 def measure(cmd: list[str]) -> dict:
-    """Run `cmd`; its seconds, stdout, stderr, and the peak resident MB of the process itself
-    and of the largest of its children (sampled every 0.1 s)."""
+    """Run `cmd`; its seconds, stdout, stderr, and the peak resident MB of the process itself,
+    of the largest of its children, and of the two together with all its children (sampled
+    every 0.1 s): a child that holds more than the build (the files process of a rebuild)
+    shows only in the last."""
     start = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    root, child = 0.0, 0.0
+    root, child, tree = 0.0, 0.0, 0.0
     out: list[str] = []
     reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))
     reader.start()
     while proc.poll() is None:
         try:
-            root = max(root, proc.memory_info().rss / 1e6)
-            for c in proc.children(recursive=True):
-                child = max(child, c.memory_info().rss / 1e6)
+            own = proc.memory_info().rss / 1e6
+            children = [c.memory_info().rss / 1e6 for c in proc.children(recursive=True)]
+            root, child = max(root, own), max([child, *children])
+            tree = max(tree, own + sum(children))
         except psutil.Error:
             pass
         time.sleep(0.1)
@@ -67,8 +70,13 @@ def measure(cmd: list[str]) -> dict:
     err = proc.stderr.read()
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()[-500:]}")
-    return {"seconds": seconds, "root_mb": root, "child_mb": child, "out": "".join(out),
-            "err": err}  # fmt: skip
+    return {"seconds": seconds, "root_mb": root, "child_mb": child, "tree_mb": tree,
+            "out": "".join(out), "err": err}  # fmt: skip
+
+
+def peaks(run: dict) -> str:
+    return (f"{run['root_mb']:.0f} MB build, {run['child_mb']:.0f} MB largest child, "
+            f"{run['tree_mb']:.0f} MB all")  # fmt: skip
 
 
 def size_mb(path: Path) -> float:
@@ -131,7 +139,8 @@ def one_size(n: int, args, tmp: Path) -> dict:
     triples = line_with(full["out"], "extracted ")
     print(
         f"full build      {full['seconds']:9.1f} s  {n / full['seconds']:7.1f} articles/s  "
-        f"peak {full['root_mb']:.0f} MB (build), {full['child_mb']:.0f} MB (largest worker)"
+        f"peak {full['root_mb']:.0f} MB (build), {full['child_mb']:.0f} MB (largest worker), "
+        f"{full['tree_mb']:.0f} MB (all)"
     )
     print(f"                {triples}")
     sizes = {name: size_mb(out / name) for name in
@@ -141,14 +150,14 @@ def one_size(n: int, args, tmp: Path) -> dict:
     same = measure(build)
     print(f"no change       {same['seconds']:9.1f} s  "
           f"{100 * same['seconds'] / full['seconds']:5.1f}% of the full build  "
-          f"({cache_line(same['out'])})")  # fmt: skip
+          f"({cache_line(same['out'])}; peak {peaks(same)})")  # fmt: skip
     changed = sorted(folder.glob("*.txt"))[n // 2]
     changed.write_text(changed.read_text(encoding="utf-8") + CHANGE, encoding="utf-8")
     one = measure(build)
     counts = cache_line(one["out"])
     ratio = 100 * one["seconds"] / full["seconds"]
     print(f"one changed     {one['seconds']:9.1f} s  {ratio:5.1f}% of the full build  ({counts}; "
-          f"peak {one['root_mb']:.0f} MB)")  # fmt: skip
+          f"peak {peaks(one)})")  # fmt: skip
     fresh = tmp / f"fresh-{n}"
     if args.check:
         measure([*CLI, "build", str(folder), "--out", str(fresh), "--no-cache", *options])

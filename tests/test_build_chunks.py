@@ -277,6 +277,54 @@ def test_files_put_together_aside_are_a_clean_builds_and_a_missing_chunk_falls_b
     _same_files(out, fresh)
 
 
+def test_a_rebuild_holds_the_graphs_it_reads_back_by_name_and_reads_them_again_if_asked(
+    corpus, tmp_path
+):
+    """Every graph a rebuild reads back is kept as its name only (at 100,000 articles the
+    chunks' text was 3 GB), and read from its file again, checked, when it is needed."""
+    out = tmp_path / "graph"
+    build([corpus], out, options=RULES)
+    articles, stances, _ = extract([corpus], options=RULES)
+    cache = chunks.ChunkCache(out / CACHE_DIR / GRAPHS_CACHE, rdf.DEFAULT_BASE_IRI)
+    read_back = cache.chunks(articles, stances)[1:]  # the ontology's is made each time
+    assert cache.hits == 5 and all(c._body is None and c._parts is None for c in read_back)
+    assembly = chunks.Assembly([cache.ontology_chunk(), *read_back], cache.writer)
+    trig = io.BytesIO()
+    assembly.write_trig(trig)
+    assert trig.getvalue() == (out / "stancegraph.trig").read_bytes()
+
+    again = chunks.ChunkCache(out / CACHE_DIR / GRAPHS_CACHE, rdf.DEFAULT_BASE_IRI)
+    forgotten = again.chunks(articles, stances)[1]
+    for path in _chunk_files(out):  # every file cut short after the build read it
+        path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(chunks.ChunkGone, match="changed or went while the build read it"):
+        assert forgotten.subjects
+
+
+def test_a_graph_gone_before_the_build_reads_it_again_fails_the_build_in_one_line(
+    corpus, tmp_path, monkeypatch
+):
+    from stancegraph import graphfiles
+    from stancegraph.build import BuildError
+
+    texts = sorted(corpus.glob("*.txt"))
+    sources, out = [corpus, _copies(texts, tmp_path / "more")], tmp_path / "graph"
+    build(sources, out, options=RULES)
+    before = (out / "current").resolve()
+    write = graphfiles.GraphFiles.write
+
+    def losing_every_chunk(self, folder, *rest):
+        for path in Path(folder).glob("*" + chunks.SUFFIX):
+            path.unlink()
+        write(self, folder, *rest)
+
+    monkeypatch.setattr(graphfiles.GraphFiles, "write", losing_every_chunk)
+    texts[2].write_text(texts[2].read_text(encoding="utf-8") + NEW_SENTENCE, encoding="utf-8")
+    with pytest.raises(BuildError, match=r"^\S+\.json changed or went while the build read it"):
+        build(sources, out, options=RULES)
+    assert (out / "current").resolve() == before  # the old graph stays
+
+
 def test_a_file_the_other_process_cannot_write_is_named(corpus, tmp_path):
     from stancegraph.graphfiles import FilesError, GraphFiles
 
@@ -334,7 +382,38 @@ def test_an_assembly_lets_go_of_its_graphs_but_keeps_its_counts():
     assert (assembly.triples, assembly.quads, assembly.stances, assembly.entities) == counts
 
 
-def test_statements_printed_ahead_are_those_the_files_print(corpus, tmp_path):
+def test_files_streamed_a_chunk_at_a_time_are_an_assemblys(tmp_path):
+    """The files process reads each chunk once and keeps only the Turtle's statements and
+    the subjects graphs share: the bytes and counts are those of the Assembly, which holds
+    every chunk (at 100,000 articles 16 GB, and the kernel killed the process)."""
+    articles, stances, _ = extract([SEEDS], options=RULES)
+    cache = chunks.ChunkCache(None, rdf.DEFAULT_BASE_IRI)
+    made = {str(i): c for i, c in enumerate(cache.chunks(articles, stances))}
+    assembly = chunks.Assembly(list(made.values()), cache.writer)
+    shared = chunks._shared_subjects(chunks.outline(c) for c in made.values())
+    assert len(made) == 6 and len(shared) > 5  # the ontology, five articles; their entities
+    reads = []
+
+    def read(key):
+        reads.append(key)
+        return made[key]
+
+    trig, turtle = io.BytesIO(), io.BytesIO()
+    outlines = {k: chunks.outline(c) for k, c in made.items()}
+    counts = chunks.write_streamed(outlines, read, cache.writer, trig, turtle)
+    assert sorted(reads) == sorted(made)  # each chunk read once
+    assert counts == (assembly.triples, assembly.quads, assembly.stances, assembly.entities)
+    theirs_trig, theirs_turtle = io.BytesIO(), io.BytesIO()
+    assembly.write_trig(theirs_trig)
+    assembly.write_turtle(theirs_turtle)
+    assert trig.getvalue() == theirs_trig.getvalue()
+    assert turtle.getvalue() == theirs_turtle.getvalue()
+
+    gone = {k: c for k, c in made.items() if k != "3"}  # a chunk that cannot be read
+    assert chunks.write_streamed(outlines, gone.get, cache.writer, trig, turtle) is None
+
+
+def test_reading_ahead_keeps_outlines_not_chunks(corpus, tmp_path):
     from stancegraph import graphfiles
 
     out = tmp_path / "graph"
@@ -347,17 +426,11 @@ def test_statements_printed_ahead_are_those_the_files_print(corpus, tmp_path):
             return False
 
     warmed = chunks.ChunkCache(folder, rdf.DEFAULT_BASE_IRI)
-    graphfiles._warm(warmed, keys, Idle())
-    for path in _chunk_files(out):  # the job reads only what was read ahead
-        path.unlink()
-    read = warmed.read(keys)
-    assert read is not None and all(c.statements for c in read)
-    assembly = chunks.Assembly([warmed.ontology_chunk(), *read], warmed.writer)
-    turtle, trig = io.BytesIO(), io.BytesIO()
-    assembly.write_turtle(turtle)
-    assembly.write_trig(trig)
-    assert turtle.getvalue() == (out / "stancegraph.ttl").read_bytes()
-    assert trig.getvalue() == (out / "stancegraph.trig").read_bytes()
+    outlines = graphfiles._warm(warmed, keys, Idle())
+    assert sorted(outlines) == sorted(keys) and not warmed._read_ahead
+    for key, found in outlines.items():
+        chunk = warmed.read_one(key)
+        assert found.graph == chunk.graph and len(found.subjects) == len(chunk.subjects)
 
 
 def test_reading_ahead_stops_when_the_job_comes(corpus, tmp_path):
@@ -372,5 +445,4 @@ def test_reading_ahead_stops_when_the_job_comes(corpus, tmp_path):
             return True
 
     cache = chunks.ChunkCache(out / CACHE_DIR / GRAPHS_CACHE, rdf.DEFAULT_BASE_IRI)
-    graphfiles._warm(cache, keys, JobWaiting())
-    assert not cache._read_ahead
+    assert graphfiles._warm(cache, keys, JobWaiting()) == {}

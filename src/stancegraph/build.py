@@ -267,10 +267,13 @@ def build(
                     standby,
                     partial(_while_extracting, out, chunk_cache, ahead),
                 )
-                report, chunk_cache = _write(
-                    output.folder, articles, stances, skipped, base_iri, out, chunk_cache,
-                    ahead,
-                )  # fmt: skip
+                try:
+                    report, chunk_cache = _write(
+                        output.folder, articles, stances, skipped, base_iri, out, chunk_cache,
+                        ahead,
+                    )  # fmt: skip
+                except chunks.ChunkGone as err:
+                    raise BuildError(str(err)) from None
                 record = _record(out, sources, removed, articles, stances, base_iri)
                 write_atomic(output.folder / RECORD_FILE, _json_bytes(record))
                 report.conflicts = conflicts

@@ -5,6 +5,7 @@ article again when nothing it is made from has changed.
     cache = ChunkCache(Path("graph/cache/graphs"), base_iri)   # None: keep them nowhere
     assembly = Assembly(cache.chunks(articles, stances), cache.writer)   # read back or made
     assembly.write_trig(out); assembly.write_turtle(out)    # rdf.write's bytes
+    write_streamed(outlines, read, writer, trig, turtle)   # the same, a chunk at a time
     store.write_nquads(assembly.nquads(), path)             # the store's statements
     cache.hits, cache.made, cache.keys                      # graph IRI -> chunk key
 
@@ -30,11 +31,11 @@ import hashlib
 import importlib.metadata
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from rdflib import Literal, URIRef
 
@@ -69,6 +70,10 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+class ChunkGone(Exception):
+    """A chunk let go of (Chunk.forget) could not be read again as it was; one line."""
+
+
 class Chunk:
     """One named graph: its IRI, the prefixes it uses, and its subjects, each as
     [IRI, text, [[predicate IRI, text, [object, ...]], ...]], an object [N-Triples, text]
@@ -77,20 +82,18 @@ class Chunk:
     A chunk read back from its file decodes its body only when something asks for more
     than its graph and whether it is empty (both in the file's header): a rebuild's own
     process reads every chunk to know what changed, and adds only the changed ones to
-    its store (decoding all 2,000 of a corpus took 0.8 s of a 9 s rebuild).
+    its store (decoding all 2,000 of a corpus took 0.8 s of a 9 s rebuild). `forget()`
+    lets go of its body too, read again from its file if it is asked for: a rebuild holds
+    its graph's name, not 3 GB of chunks at 100,000 articles."""
 
-    `render()` prints each subject's statement ahead of time, as the Turtle and the TriG
-    file would (the process that writes them does it while the build is still resolving)."""
-
-    __slots__ = ("graph", "empty", "_body", "_parts", "statements")
+    __slots__ = ("graph", "empty", "_body", "_parts", "_source")
 
     def __init__(self, graph, label, graph_prefix, prefixes, subjects):
         self.graph: str = graph
         self.empty: bool = not subjects
         self._body: bytes | None = None
         self._parts: tuple | None = (label, graph_prefix, prefixes, subjects)
-        # subject IRI -> its statement in the Turtle file, in the TriG file (render())
-        self.statements: dict[str, tuple[str, str]] | None = None
+        self._source: tuple[Path, str] | None = None  # (its file, its key) when read back
 
     @property
     def label(self) -> str:
@@ -108,20 +111,20 @@ class Chunk:
     def subjects(self) -> list:
         return self._decoded()[3]
 
+    def forget(self) -> None:
+        """Let go of the body of a chunk read back and not yet decoded (see _decoded)."""
+        if self._source is not None and self._parts is None:
+            self._body = None
+
     def _decoded(self) -> tuple:
         if self._parts is None:
+            if self._body is None:
+                self._body = self._read_again()
             # the body's hash matched its header's (from_bytes), so it is what to_bytes
             # wrote for this format: it decodes, and its parts have their types
             graph, label, gp, prefixes, subjects = json.loads(self._body)
             self._parts, self._body = (label, gp, prefixes, subjects), None
         return self._parts
-
-    def render(self) -> None:
-        """Print every subject's statement now (see Assembly.write_turtle, write_trig)."""
-        self.statements = {
-            s: (_statement(label, props, 0), _statement(label, props, 1))
-            for s, label, props in self.subjects
-        }
 
     def to_bytes(self, key: str) -> bytes:
         """The chunk's file: a header line (the key, the graph, whether it is empty, a hash
@@ -153,8 +156,19 @@ class Chunk:
             return None
         chunk = cls.__new__(cls)
         chunk.graph, chunk.empty = header["graph"], header["empty"]
-        chunk._body, chunk._parts, chunk.statements = body, None, None
+        chunk._body, chunk._parts, chunk._source = body, None, None
         return chunk
+
+    def _read_again(self) -> bytes:
+        """The body of a forgotten chunk, from its file, checked as it was the first time."""
+        path, key = self._source
+        try:
+            again = Chunk.from_bytes(path.read_bytes(), key)
+        except OSError:
+            again = None
+        if again is None or again.graph != self.graph:
+            raise ChunkGone(f"{path} changed or went while the build read it; build again")
+        return again._body
 
 
 def make_chunk(graph: URIRef, triples: Iterable[tuple], writer: Writer) -> Chunk:
@@ -291,6 +305,7 @@ class ChunkCache:
                 self._write(key, chunk)
             else:
                 self.hits += 1
+                chunk.forget()  # read again only if this build needs more than its name
             if not chunk.empty:
                 out.append(chunk)
                 self.keys[chunk.graph] = key
@@ -321,7 +336,12 @@ class ChunkCache:
         """Read the chunks of `keys` now, for chunks() to use (a build reads them while its
         extraction workers start); each is used once, and chunks() drops the rest."""
         for key in keys:
-            self.read_ahead(key)
+            if (chunk := self.read_ahead(key)) is not None:
+                chunk.forget()
+
+    def read_one(self, key: str) -> Chunk | None:
+        """The chunk of `key` (read ahead, or from its file), or None if it cannot be read."""
+        return self._read(key)
 
     def read_ahead(self, key: str) -> Chunk | None:
         """Read the chunk of `key` now, for read() or chunks() to use (once)."""
@@ -336,11 +356,15 @@ class ChunkCache:
     def _read_file(self, key: str) -> Chunk | None:
         if self.folder is None:
             return None
+        path = self._path(key)
         try:
-            data = self._path(key).read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
-        return Chunk.from_bytes(data, key)
+        chunk = Chunk.from_bytes(data, key)
+        if chunk is not None:
+            chunk._source = (path, key)
+        return chunk
 
     def _write(self, key: str, chunk: Chunk) -> None:
         if not self.writable:
@@ -378,7 +402,7 @@ class Assembly:
         for count in ("triples", "quads", "stances", "entities"):
             getattr(self, count)
         self.chunks = []
-        for merged in ("union", "labels", "_whole", "_types"):
+        for merged in ("union", "labels", "_types"):
             self.__dict__.pop(merged, None)
 
     @cached_property
@@ -387,16 +411,13 @@ class Assembly:
         of every graph, in rdflib's order; each subject's text in self.labels."""
         union: dict[str, list] = {}
         self.labels: dict[str, str] = {}
-        self._whole: dict[str, Chunk] = {}  # a subject the merge holds as one chunk has it
         for chunk in self.chunks:
             for s, label, props in chunk.subjects:
                 if s not in union:
                     union[s] = props
                     self.labels[s] = label
-                    self._whole[s] = chunk
                 elif union[s] != props:
                     union[s] = _merge_props(union[s], props)
-                    self._whole.pop(s, None)
         return union
 
     @cached_property
@@ -429,9 +450,7 @@ class Assembly:
         return sum(bool(t & set(_ENTITY)) for t in self._types)
 
     def _header(self, prefixes: Iterable[str]) -> bytes:
-        bound = {p: str(ns) for p, ns in self.writer.dataset.namespaces()}
-        lines = [f"@prefix {p}: <{bound[p]}> .\n" for p in sorted(set(prefixes))]
-        return "".join(lines).encode("utf-8", "replace")
+        return _header(self.writer, prefixes)
 
     def write_trig(self, out: BinaryIO) -> None:
         prefixes = {p for c in self.chunks for p in c.prefixes}
@@ -446,9 +465,8 @@ class Assembly:
             for s, _label, _props in chunk.subjects:
                 references[f"<{s}>"] += 1
             parts = [f"\n{chunk.label} {{"]
-            printed = chunk.statements
-            for s, label, props in _ordered(chunk.subjects, references):
-                parts.append(printed[s][1] if printed else _statement(label, props, 1))
+            for _s, label, props in _ordered(chunk.subjects, references):
+                parts.append(_statement(label, props, 1))
             parts.append("}\n")
             out.write("".join(parts).encode("utf-8", "replace"))
         out.write(b"\n")
@@ -462,9 +480,8 @@ class Assembly:
                     references[o[0]] += 1
         subjects = [(s, self.labels[s], props) for s, props in self.union.items()]
         parts: list[str] = []
-        for s, label, props in _ordered(subjects, references):
-            printed = chunk.statements if (chunk := self._whole.get(s)) else None
-            parts.append(printed[s][0] if printed else _statement(label, props, 0))
+        for _s, label, props in _ordered(subjects, references):
+            parts.append(_statement(label, props, 0))
             if len(parts) >= WRITE_BATCH:  # written as made, not held whole
                 out.write("".join(parts).encode("utf-8", "replace"))
                 parts = []
@@ -490,6 +507,140 @@ class Assembly:
                 _nq_lines(((s, None, props) for s, props in union[start : start + WRITE_BATCH]),
                           " .\n", lines)  # fmt: skip
                 yield "".join(lines).encode("utf-8")
+
+
+class Outline(NamedTuple):
+    """What the files need of a chunk before any of it is written: its graph, its prefixes
+    (the files' headers come first) and its subjects (which of them other graphs share)."""
+
+    graph: str
+    graph_prefix: str | None
+    prefixes: tuple[str, ...]
+    subjects: tuple[str, ...]
+
+
+def outline(chunk: Chunk) -> Outline:
+    """The Outline of a chunk (decoding it)."""
+    return Outline(chunk.graph, chunk.graph_prefix, tuple(chunk.prefixes),
+                   tuple(s for s, _label, _props in chunk.subjects))  # fmt: skip
+
+
+def write_streamed(
+    outlines: Mapping[str, Outline],
+    read: Callable[[str], Chunk | None],
+    writer: Writer,
+    trig: BinaryIO,
+    turtle: BinaryIO,
+) -> tuple[int, int, int, int] | None:
+    """Assembly's TriG and Turtle files, put together from chunks read one at a time:
+    (triples, quads, stances, entities), or None when `read(key)` gives None for a key of
+    `outlines` (then the files are incomplete).
+
+    Assembly holds every chunk and their merge; at 100,000 articles that took 16 GB. Here
+    each chunk is read once, in the TriG file's order: its graph is written to the TriG
+    file there and then, and each subject no other graph has is kept only as the statement
+    the Turtle file prints; only the subjects several graphs share (entities, places) are
+    merged. The Turtle file is written last, in rdflib's order of subjects. Memory grows
+    with the Turtle file, not with the chunks."""
+    shared = _shared_subjects(outlines.values())
+    order = sorted(outlines, key=lambda k: outlines[k].graph)
+    prefixes = {p for o in outlines.values() for p in o.prefixes}
+    graph_prefixes = {o.graph_prefix for o in outlines.values() if o.graph_prefix is not None}
+    trig.write(_header(writer, prefixes | graph_prefixes))
+    trig_references: defaultdict = defaultdict(int)  # as Assembly.write_trig counts them
+    references: defaultdict = defaultdict(int)  # the merge's, as Assembly.write_turtle's
+    printed: dict[str, str] = {}  # subject in one graph only -> its Turtle statement
+    merged: dict[str, list] = {}  # subject in several graphs -> [its text, merged props]
+    totals = [0, 0, 0]  # the merge's triples, stances and entities
+    classes: list[str] = []  # its subjects that are classes
+    quads = 0
+
+    def tally(s: str, props: list) -> None:
+        """Count one subject of the merge (and its objects into `references`)."""
+        count, stance, entity, is_class = _kind(props, references)
+        totals[0] += count
+        totals[1] += stance
+        totals[2] += entity
+        if is_class:
+            classes.append(s)
+
+    for key in order:
+        chunk = read(key)
+        if chunk is None:
+            return None
+        for s, _label, props in chunk.subjects:
+            for _p, _pl, objects in props:
+                quads += len(objects)
+                for o in objects:
+                    if o[0][0] == "<":
+                        trig_references[o[0]] += 1
+            trig_references[f"<{s}>"] += 1
+        parts = [f"\n{chunk.label} {{"]
+        parts += [_statement(label, props, 1) for _s, label, props in
+                  _ordered(chunk.subjects, trig_references)]  # fmt: skip
+        parts.append("}\n")
+        trig.write("".join(parts).encode("utf-8", "replace"))
+        for s, label, props in chunk.subjects:
+            if s in shared:
+                if s not in merged:
+                    merged[s] = [label, props]
+                elif merged[s][1] != props:
+                    merged[s][1] = _merge_props(merged[s][1], props)
+                continue
+            printed[s] = _statement(label, props, 0)
+            tally(s, props)
+    trig.write(b"\n")
+    for s, (_label, props) in merged.items():
+        tally(s, props)
+    triples, stances, entities = totals
+    is_class = set(classes)
+    rest = sorted((s for s in (*printed, *merged) if s not in is_class),
+                  key=lambda s: (references.get(f"<{s}>", 0), s))  # fmt: skip
+    turtle.write(_header(writer, prefixes))
+    parts = []
+    for s in sorted(classes) + rest:
+        if s in printed:
+            parts.append(printed.pop(s))
+        else:
+            parts.append(_statement(merged[s][0], merged[s][1], 0))
+        if len(parts) >= WRITE_BATCH:
+            turtle.write("".join(parts).encode("utf-8", "replace"))
+            parts = []
+    turtle.write("".join(parts).encode("utf-8", "replace"))
+    turtle.write(b"\n")
+    return triples, triples + quads, stances, entities
+
+
+def _shared_subjects(outlines: Iterable[Outline]) -> set[str]:
+    """The subjects more than one of the chunks has."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for o in outlines:
+        for s in o.subjects:
+            if s in seen:
+                shared.add(s)
+            else:
+                seen.add(s)
+    return shared
+
+
+def _kind(props: list, references) -> tuple[int, bool, bool, bool]:
+    """One subject of the merge: (its triples, is it a stance, an entity, a class); its
+    objects are counted into `references`."""
+    count = 0
+    for _p, _pl, objects in props:
+        count += len(objects)
+        for o in objects:
+            if o[0][0] == "<":
+                references[o[0]] += 1
+    types = {o[0] for o in props[0][2]} if props and props[0][0] == _TYPE else set()
+    return count, _STANCE in types, bool(types & set(_ENTITY)), _CLASS in types
+
+
+def _header(writer: Writer, prefixes: Iterable[str]) -> bytes:
+    bound = {p: str(ns) for p, ns in writer.dataset.namespaces()}
+    lines = [f"@prefix {p}: <{bound[p]}> .\n" for p in sorted(set(prefixes))]
+    return "".join(lines).encode("utf-8", "replace")
 
 
 def _nq_lines(subjects: Iterable, end: str, into: list[str]) -> None:

@@ -12,9 +12,12 @@ that this way runs on the other core, beside the view, instead of before it.
     ...                                     # the store, the view
     counts = writer.result()                # Counts, or None: write the files here
 
-Until the job comes, the process reads the chunks `warm` names (the last build's: most of
-them are this build's too) and prints their statements, on a core the build leaves idle
-while it resolves; the job reads only the chunks that are new.
+Until the job comes, the process outlines the chunks `warm` names (the last build's: most
+of them are this build's too: their graphs, prefixes and subjects), on a core the build
+leaves idle while it resolves. The job outlines the chunks that are new, then reads each
+chunk once more and writes it (chunks.write_streamed): the process holds the Turtle file's
+statements, not every chunk and their merge, which at 100,000 articles grew past 16 GB
+and was killed by the kernel.
 
 The process reads the chunks the build wrote (chunks.ChunkCache, checked against their
 keys), so it gets the same bytes the build would have written itself. `result()` is None
@@ -106,40 +109,93 @@ def _main(conn) -> None:
     gc.disable()
     from stancegraph import chunks  # loaded while the build resolves and updates its store
 
-    cache = None
+    cache, outlines = None, {}
     try:
         message = conn.recv()
         if message[0] == "warm":
             _, cache_folder, base_iri, keys = message
             cache = chunks.ChunkCache(Path(cache_folder), base_iri)
-            _warm(cache, keys, conn)
+            outlines = _warm(cache, keys, conn)
             message = conn.recv()
         _, cache_folder, base_iri, keys, turtle, trig = message
     except (EOFError, OSError):
         return
     if cache is None or cache.folder != Path(cache_folder) or cache.base_iri != base_iri:
-        cache = chunks.ChunkCache(Path(cache_folder), base_iri)
-    read = cache.read(keys)
-    if read is None:
-        conn.send(("missing", None))
-        return
-    assembly = chunks.Assembly([cache.ontology_chunk(), *read], cache.writer)
-    for path, write in ((turtle, assembly.write_turtle), (trig, assembly.write_trig)):
-        try:
-            with open(path, "wb") as f:
-                write(f)
-        except OSError as err:
-            conn.send(("failed", cannot_write(path, err)))
+        cache, outlines = chunks.ChunkCache(Path(cache_folder), base_iri), {}
+    ontology = cache.ontology_chunk()
+    wanted = {ONTOLOGY: chunks.outline(ontology)}
+    for key in keys:
+        found = outlines.get(key) or _outline(cache, key)
+        if found is None:
+            conn.send(("missing", None))
             return
-    counts = Counts(assembly.triples, assembly.quads, assembly.stances, assembly.entities)
-    conn.send(("done", counts))
+        wanted[key] = found
+    outlines.clear()
+
+    def read(key: str):
+        return ontology if key == ONTOLOGY else cache.read_one(key)
+
+    try:
+        with _Written(trig) as trig_file, _Written(turtle) as turtle_file:
+            counts = chunks.write_streamed(wanted, read, cache.writer, trig_file, turtle_file)
+    except _Failed as err:
+        conn.send(("failed", cannot_write(err.path, err.error)))
+        return
+    conn.send(("done", Counts(*counts)) if counts is not None else ("missing", None))
 
 
-def _warm(cache, keys: list[str], conn) -> None:
-    """Read, decode and print the chunks of `keys`, for the job to use, until it comes."""
+ONTOLOGY = ""  # the key the ontology's chunk goes by here (it is made, not read)
+
+
+class _Failed(Exception):
+    def __init__(self, path: str, error: OSError):
+        self.path, self.error = path, error
+
+
+class _Written:
+    """A file being written whose every error (opening, writing, closing) is _Failed,
+    naming it: a full disk is reported as the file it stopped."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __enter__(self) -> _Written:
+        try:
+            self._file = open(self.path, "wb")  # noqa: SIM115 - closed by __exit__
+        except OSError as err:
+            raise _Failed(self.path, err) from None
+        return self
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._file.write(data)
+        except OSError as err:
+            raise _Failed(self.path, err) from None
+
+    def __exit__(self, kind, *_) -> None:
+        try:
+            self._file.close()
+        except OSError as err:
+            if kind is None:
+                raise _Failed(self.path, err) from None
+
+
+def _outline(cache, key: str):
+    from stancegraph import chunks
+
+    chunk = cache.read_one(key)
+    return None if chunk is None else chunks.outline(chunk)
+
+
+def _warm(cache, keys: list[str], conn) -> dict:
+    """The outlines of the chunks of `keys` (chunks.outline), read until the job comes."""
+    from stancegraph import chunks
+
+    outlines = {}
     for key in keys:
         if conn.poll():
-            return
-        chunk = cache.read_ahead(key)
+            break
+        chunk = cache.read_one(key)
         if chunk is not None:
-            chunk.render()
+            outlines[key] = chunks.outline(chunk)
+    return outlines
