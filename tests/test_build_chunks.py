@@ -16,7 +16,7 @@ from conftest import SEEDS
 from rdflib import BNode, Literal, URIRef
 
 from stancegraph import chunks, rdf, writer
-from stancegraph.build import CACHE_DIR, GRAPHS_CACHE, STORE_RECORD, build, extract
+from stancegraph.build import CACHE_DIR, GRAPHS_CACHE, build, extract
 from stancegraph.parallel import Options
 from stancegraph.store import add_graph, write_dataset, write_nquads
 
@@ -261,14 +261,11 @@ def test_files_put_together_aside_are_a_clean_builds_and_a_missing_chunk_falls_b
     build(sources, fresh, options=RULES, cache=False)
     _same_files(out, fresh)
 
-    def losing_a_chunk(self, folder, base_iri, keys, *files):
-        # a chunk the process could not have read ahead: not one of the current store's
-        recorded = json.loads((out / CACHE_DIR / STORE_RECORD).read_bytes())["graphs"]
-        new = next(k for k in keys if k not in recorded.values())
-        (Path(folder) / (new[:32] + chunks.SUFFIX)).unlink()
-        write(self, folder, base_iri, keys, *files)
+    def with_a_chunk_it_cannot_read(self, folder, base_iri, keys, *files):
+        # a key the process finds no chunk for (one it has not read ahead)
+        write(self, folder, base_iri, [*keys, "0" * 64], *files)
 
-    monkeypatch.setattr(graphfiles.GraphFiles, "write", losing_a_chunk)
+    monkeypatch.setattr(graphfiles.GraphFiles, "write", with_a_chunk_it_cannot_read)
     texts[2].write_text(texts[2].read_text(encoding="utf-8") + NEW_SENTENCE, encoding="utf-8")
     two = build(sources, out, options=RULES)
     assert two.store_updated and results[-1] is None  # could not: written by the build
@@ -323,6 +320,30 @@ def test_a_graph_gone_before_the_build_reads_it_again_fails_the_build_in_one_lin
     with pytest.raises(BuildError, match=r"^\S+\.json changed or went while the build read it"):
         build(sources, out, options=RULES)
     assert (out / "current").resolve() == before  # the old graph stays
+
+
+def test_a_first_build_loads_its_store_graph_by_graph_and_writes_its_files_aside(
+    corpus, tmp_path, monkeypatch
+):
+    """With the cache, a build holds no merge of its graphs: each graph goes to the store
+    with its triples in the default graph too (the store keeps a statement once), and the
+    files process writes the files; the graph is the one rdflib builds."""
+    from stancegraph import graphfiles
+
+    results, result = [], graphfiles.GraphFiles.result
+    monkeypatch.setattr(graphfiles.GraphFiles, "result",
+                        lambda self: results.append(result(self)) or results[-1])  # fmt: skip
+    merges = []
+    union = chunks.Assembly.union
+    monkeypatch.setattr(chunks.Assembly, "union",
+                        property(lambda self: merges.append(1) or union.func(self)))  # fmt: skip
+    out, fresh = tmp_path / "graph", tmp_path / "fresh"
+    first = build([corpus], out, options=RULES)
+    assert results and results[0].triples == first.triples and not merges
+    build([corpus], fresh, options=RULES, cache=False)
+    _same_files(out, fresh)
+    ours, theirs = ox.Store.read_only(str(out / "store")), ox.Store.read_only(str(fresh / "store"))
+    assert set(ours) == set(theirs) and len(ours) == first.store_statements
 
 
 def test_a_file_the_other_process_cannot_write_is_named(corpus, tmp_path):

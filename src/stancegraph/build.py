@@ -507,9 +507,10 @@ def _write(
         if _current_files_linked(out, folder):
             counts = previous.counts
     writer = None
-    if counts is None and previous is not None and chunk_cache.writable:
-        # the store takes only the graphs that changed; the files, which need the whole
-        # graph, are put together by another process meanwhile
+    if counts is None and chunk_cache.writable:
+        # every chunk is in its file: the files, which need the whole graph, are put
+        # together from them by another process while this one writes the store (all of
+        # it, or the graphs that changed) and the view
         writer = files
         if writer is None:
             with contextlib.suppress(OSError):  # no process to be had: written here, below

@@ -112,9 +112,9 @@ class Chunk:
         return self._decoded()[3]
 
     def forget(self) -> None:
-        """Let go of the body of a chunk read back and not yet decoded (see _decoded)."""
-        if self._source is not None and self._parts is None:
-            self._body = None
+        """Let go of the text of a chunk that is in its file, read again if it is asked for."""
+        if self._source is not None:
+            self._body = self._parts = None
 
     def _decoded(self) -> tuple:
         if self._parts is None:
@@ -305,7 +305,7 @@ class ChunkCache:
                 self._write(key, chunk)
             else:
                 self.hits += 1
-                chunk.forget()  # read again only if this build needs more than its name
+            chunk.forget()  # in its file: read again only if this build needs more than its name
             if not chunk.empty:
                 out.append(chunk)
                 self.keys[chunk.graph] = key
@@ -375,6 +375,8 @@ class ChunkCache:
             replace_file(self._path(key), data)
         except OSError:
             self.writable = False
+        else:
+            chunk._source = (self._path(key), key)
 
     def keep_only_used(self) -> int:
         """Delete the chunks this build did not use, and temporary files; how many chunks went."""
@@ -389,8 +391,8 @@ class ChunkCache:
 
 class Assembly:
     """The files of one build, put together from its chunks. The merge of every graph (the
-    Turtle file, the default graph, the counts) is made when first asked for: a build that
-    only adds a few graphs to a copy of its store needs none of it."""
+    Turtle file, the counts) is made when first asked for: a build whose files another
+    process writes (graphfiles.py) needs none of it, only the store's N-Quads."""
 
     def __init__(self, chunks: list[Chunk], writer: Writer):
         self.chunks = sorted(chunks, key=lambda c: c.graph)
@@ -489,23 +491,17 @@ class Assembly:
         out.write(b"\n")
 
     def nquads(self, graphs: Iterable[str] | None = None) -> Iterator[bytes]:
-        """Every named graph (or those of `graphs`), and the merge of all of them as the
-        default graph (unless `graphs` are given: then their triples as the default graph's
-        too), as N-Quads, a graph at a time: what the store holds."""
+        """Every named graph (or those of `graphs`), each with its triples as the default
+        graph's too, as N-Quads, a graph at a time: what the store holds. The store keeps a
+        statement once, so its default graph is the merge of the named graphs without the
+        merge being made here; a chunk in its file is let go of once it is given."""
         wanted = None if graphs is None else set(graphs)
         for chunk in self.chunks:
             if wanted is None or chunk.graph in wanted:
                 lines: list[str] = []
                 _nq_lines(chunk.subjects, f" <{chunk.graph}> .\n", lines)
-                if wanted is not None:
-                    _nq_lines(chunk.subjects, " .\n", lines)
-                yield "".join(lines).encode("utf-8")
-        if wanted is None:
-            union = list(self.union.items())
-            for start in range(0, len(union), WRITE_BATCH):
-                lines = []
-                _nq_lines(((s, None, props) for s, props in union[start : start + WRITE_BATCH]),
-                          " .\n", lines)  # fmt: skip
+                _nq_lines(chunk.subjects, " .\n", lines)
+                chunk.forget()
                 yield "".join(lines).encode("utf-8")
 
 

@@ -126,7 +126,8 @@ def write_dataset(ds, path: Path) -> None:
 def write_nquads(data: Iterable[bytes], path: Path) -> None:
     """A fresh on-disk store at `path` holding the N-Quads `data` (read a piece at a time,
     never held whole) as they are: the build's named graphs and, as triples of the default
-    graph, their merge (the build writes it itself, so it is not merged here again).
+    graph, each graph's own (the store keeps a statement once: that is their merge, so the
+    default graph is not merged here again).
 
     The pieces go to the bulk loader a few megabytes at a time, not as one stream: the
     loader holds what one call gives it (up to about 2 GB a thread) before it writes, so
