@@ -28,14 +28,20 @@ def extract_each(articles, extractor: str = DEFAULT_EXTRACTOR, model=None) -> li
     `nlp.pipe` over several texts is faster than a call for each, and gave each of 400
     benchmark texts, token for token, the parse it gets alone (so an article's stances do
     not depend on its neighbours; tests/test_build_faults.py checks a batch of seeds)."""
-    from stancegraph.extract.nlp import parse
+    from stancegraph.extract.nlp import forget, parse
 
     if extractor not in EXTRACTORS:
         raise ValueError(f"unknown extractor {extractor!r} (one of {', '.join(EXTRACTORS)})")
     if not articles:
         return []
     docs = parse([a.text for a in articles])
-    return [stances_of(a, d, extractor, model) for a, d in zip(articles, docs, strict=True)]
+    found = []
+    for article, doc in zip(articles, docs, strict=True):
+        try:
+            found.append(stances_of(article, doc, extractor, model))
+        finally:
+            forget(doc)  # its stances are read: what was worked out of it goes with it
+    return found
 
 
 def stances_of(article, doc, extractor: str = DEFAULT_EXTRACTOR, model=None) -> list:

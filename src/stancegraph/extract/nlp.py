@@ -20,9 +20,10 @@ T = TypeVar("T")
 
 def once(doc, key: Hashable, make: Callable[[], T]) -> T:
     """`make()` for this Doc, worked out the first time only (its text, mentions, date
-    entities, token offsets) and kept beside the Doc, gone with it. Not in `doc.user_data`,
-    which spaCy writes out with the Doc (Doc.to_bytes, DocBin): spans and mentions there
-    made a parsed article impossible to save, and copies of its text made it bigger."""
+    entities, token offsets) and kept beside the Doc until `forget(doc)`. Not in
+    `doc.user_data`, which spaCy writes out with the Doc (Doc.to_bytes, DocBin): spans and
+    mentions there made a parsed article impossible to save, and copies of its text made
+    it bigger."""
     kept = _KEPT.get(doc)
     if kept is None:
         kept = _KEPT[doc] = {}
@@ -32,6 +33,14 @@ def once(doc, key: Hashable, make: Callable[[], T]) -> T:
 
 
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def forget(doc) -> None:
+    """Let go of what `once` kept for this Doc. The kept values hold spans of the Doc, so
+    its weak key alone never let it go: a worker kept every Doc it parsed (2.8 GB after
+    10,000 articles) until its memory budget killed it and the article it was on was
+    reported as too big."""
+    _KEPT.pop(doc, None)
 
 
 class ModelError(RuntimeError):
